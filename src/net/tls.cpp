@@ -1,0 +1,108 @@
+#include "net/tls.hpp"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <stdexcept>
+
+#include "core/error.hpp"
+#include "net/transport.hpp"
+
+namespace mh {
+namespace {
+
+std::string x509_name_line(X509_NAME* name) {
+  if (!name) return {};
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  return out;
+}
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+std::shared_ptr<ssl::context> make_client_context(const tls_client_options& o) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  if (o.insecure) {
+    ctx->set_verify_mode(ssl::verify_none);
+  } else {
+    ctx->set_verify_mode(ssl::verify_peer);
+    if (o.ca_file.empty()) {
+      ctx->set_default_verify_paths();
+    } else {
+      boost::system::error_code ec;
+      ctx->load_verify_file(o.ca_file, ec);
+      if (ec) throw std::runtime_error("cannot load CA file " + o.ca_file + ": " + ec.message());
+    }
+  }
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> make_server_context(const std::string& cert_chain_file,
+                                                  const std::string& key_file) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->use_certificate_chain_file(cert_chain_file);
+  ctx->use_private_key_file(key_file, ssl::context::pem);
+  return ctx;
+}
+
+bool set_client_peer(SSL* ssl, const std::string& host, bool verify) {
+  bool ip = is_ip_literal(host);
+  if (!ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) return false;
+  if (!verify) return true;
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  if (ip) return X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
+  return X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size()) == 1;
+}
+
+std::error_code classify_handshake_failure(SSL* ssl, const std::string& asio_message,
+                                           std::string& detail) {
+  long vr = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+  if (vr != X509_V_OK) {
+    detail = std::string("certificate verify failed: ") + X509_verify_cert_error_string(vr);
+    switch (vr) {
+      case X509_V_ERR_HOSTNAME_MISMATCH:
+      case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return make_error_code(errc::cert_hostname_mismatch);
+      case X509_V_ERR_CERT_HAS_EXPIRED:
+      case X509_V_ERR_CERT_NOT_YET_VALID:
+        return make_error_code(errc::cert_expired);
+      default:
+        return make_error_code(errc::cert_untrusted);
+    }
+  }
+  detail = asio_message;
+  return make_error_code(errc::tls_handshake_failed);
+}
+
+void describe_session(SSL* ssl, tls_info& out) {
+  out.active = true;
+  out.version = SSL_get_version(ssl);
+  if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) out.cipher = SSL_CIPHER_get_name(c);
+  int nid = SSL_get_negotiated_group(ssl);
+  if (nid > 0) {
+    const char* g = SSL_group_to_name(ssl, nid);
+    if (g) out.group = g;
+  }
+  if (X509* cert = SSL_get1_peer_certificate(ssl)) {
+    out.peer_subject = x509_name_line(X509_get_subject_name(cert));
+    out.peer_issuer = x509_name_line(X509_get_issuer_name(cert));
+    X509_free(cert);
+  }
+  out.verified = SSL_get_verify_result(ssl) == X509_V_OK && !out.insecure;
+}
+
+}  // namespace mh
