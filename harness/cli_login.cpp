@@ -1,0 +1,160 @@
+#include "cli_login.hpp"
+
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "core/error.hpp"
+#include "exit_codes.hpp"
+#include "login_render.hpp"
+#include "session/login.hpp"
+#include "token_source.hpp"
+
+namespace mh::cli {
+namespace {
+
+struct login_args {
+  std::string protocol;
+  std::string host;
+  int port = 0;
+  std::string tls;
+  std::string user;
+  std::string token_file;
+  std::string token_env;
+  std::string mech = "auto";
+  std::string form = "auto";
+  bool allow_unadvertised = false;
+  std::string ca_file;
+  bool insecure = false;
+  double timeout = 30;
+  bool no_probe = false;
+  std::string send_to;
+  std::string ehlo = "localhost";
+  std::size_t max_line = 64 * 1024;
+  bool json = false;
+  bool transcript = false;
+};
+
+int run_login(const login_args& a) {
+  login_options o;
+  o.proto = a.protocol == "imap" ? protocol::imap
+            : a.protocol == "pop3" ? protocol::pop3
+                                   : protocol::smtp;
+  o.host = a.host;
+  o.port = static_cast<std::uint16_t>(a.port);
+  o.tls = a.tls.empty() ? default_tls(o.proto)
+          : a.tls == "implicit" ? tls_mode::implicit
+          : a.tls == "starttls" ? tls_mode::starttls
+                                : tls_mode::none;
+  static const std::map<std::string, sasl::choice> mechs = {
+      {"auto", sasl::choice::automatic},
+      {"xoauth2", sasl::choice::xoauth2},
+      {"oauthbearer", sasl::choice::oauthbearer}};
+  static const std::map<std::string, sasl::form> forms = {
+      {"auto", sasl::form::automatic},
+      {"initial-response", sasl::form::initial_response},
+      {"two-step", sasl::form::two_step}};
+  o.client.mech = mechs.at(a.mech);
+  o.client.form = forms.at(a.form);
+  o.client.allow_unadvertised = a.allow_unadvertised;
+  o.client.probe = !a.no_probe;
+  o.client.send_test_to = a.send_to;
+  o.client.ehlo_name = a.ehlo;
+  o.client.creds.user = a.user;
+  o.ca_file = a.ca_file;
+  o.insecure = a.insecure;
+  o.timeout = std::chrono::milliseconds(static_cast<long long>(a.timeout * 1000));
+  o.limits.max_line = a.max_line;
+
+  if (!a.send_to.empty() && o.proto != protocol::smtp) {
+    std::cerr << "mailharness login: --send-test-message applies to --protocol smtp only\n";
+    return exit_usage;
+  }
+  token_read tok = !a.token_file.empty() ? read_token_file(a.token_file) : read_token_env(a.token_env);
+  if (!tok.token) {
+    std::cerr << "mailharness login: " << tok.error << "\n";
+    return exit_usage;
+  }
+  o.client.creds.token = std::move(*tok.token);
+  if (o.insecure)
+    std::cerr << "warning: --insecure: the server certificate and host name are NOT verified\n";
+
+  login_result r;
+  try {
+    r = login_blocking(o);
+  } catch (const std::exception& e) {
+    std::cerr << "mailharness login: " << e.what() << "\n";
+    return exit_usage;
+  }
+  if (a.json) {
+    std::cout << login_json(o, r, a.transcript).dump(2) << "\n";
+  } else {
+    if (a.transcript) {
+      print_transcript(std::cout, r);
+      std::cout << "\n";
+    }
+    print_login_table(std::cout, o, r);
+  }
+  return exit_code_for(r.outcome.error, r.outcome.failed_phase);
+}
+
+}  // namespace
+
+void add_login_command(CLI::App& app, std::function<void(int)> on_exit) {
+  auto args = std::make_shared<login_args>();
+  auto* cmd = app.add_subcommand(
+      "login",
+      "Log in once over IMAP, POP3 or SMTP with an OAuth access token (XOAUTH2 or "
+      "OAUTHBEARER) and show each phase: resolve, connect, TLS, greeting, capabilities, "
+      "STARTTLS, authentication, post-auth probe, logout.");
+  cmd->add_option("--protocol", args->protocol, "imap, pop3 or smtp")
+      ->required()
+      ->check(CLI::IsMember({"imap", "pop3", "smtp"}));
+  cmd->add_option("--host", args->host, "server host name or address")->required();
+  cmd->add_option("--port", args->port,
+                  "server port (default: imap 993, pop3 995, smtp 587)")
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--tls", args->tls,
+                  "implicit, starttls or none (default: implicit for imap/pop3, starttls for smtp)")
+      ->check(CLI::IsMember({"implicit", "starttls", "none"}));
+  cmd->add_option("--user", args->user, "mailbox to log in to (the SASL user=)")->required();
+  auto* tf = cmd->add_option("--token-file", args->token_file,
+                             "file holding the access token ('-' reads standard input)");
+  auto* te = cmd->add_option("--token-env", args->token_env,
+                             "environment variable holding the access token");
+  tf->excludes(te);
+  cmd->add_option("--mech", args->mech,
+                  "xoauth2, oauthbearer or auto (auto prefers OAUTHBEARER, then XOAUTH2)")
+      ->check(CLI::IsMember({"auto", "xoauth2", "oauthbearer"}));
+  cmd->add_option("--sasl-form", args->form,
+                  "auto, initial-response or two-step (auto: IMAP uses SASL-IR when advertised, "
+                  "SMTP when the line fits 12288 octets, POP3 always two-step)")
+      ->check(CLI::IsMember({"auto", "initial-response", "two-step"}));
+  cmd->add_flag("--allow-unadvertised", args->allow_unadvertised,
+                "try an explicit --mech even when the server does not advertise it");
+  cmd->add_option("--ca-file", args->ca_file, "PEM file of trusted CAs (default: system store)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--insecure", args->insecure,
+                "do not verify the certificate or host name (shown in every output)");
+  cmd->add_option("--timeout", args->timeout, "seconds for connect and for each server reply")
+      ->check(CLI::Range(0.001, 3600.0));
+  cmd->add_flag("--no-probe", args->no_probe,
+                "skip the post-auth probe (EXAMINE INBOX / STAT / MAIL FROM + RSET)");
+  cmd->add_option("--send-test-message", args->send_to,
+                  "smtp: after the probe, send a small test message to this address");
+  cmd->add_option("--ehlo", args->ehlo, "smtp: the EHLO name (default localhost)");
+  cmd->add_option("--max-line", args->max_line,
+                  "longest server line accepted, in octets (default 65536)")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30));
+  cmd->add_flag("--json", args->json, "print one JSON object (schema mailharness.login/1)");
+  cmd->add_flag("--transcript", args->transcript,
+                "print the conversation; tokens and payloads are replaced by fingerprints");
+  cmd->callback([args, on_exit] {
+    if (args->token_file.empty() && args->token_env.empty())
+      throw CLI::ValidationError("--token-file or --token-env",
+                                 "one of --token-file F or --token-env VAR is required");
+    on_exit(run_login(*args));
+  });
+}
+
+}  // namespace mh::cli

@@ -1,0 +1,22 @@
+// mailharness: OAuth 2.0 login compliance, validation and benchmarking for IMAP, POP3 and
+// SMTP (SASL XOAUTH2 and OAUTHBEARER). See README.md.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli_login.hpp"
+#include "exit_codes.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"mailharness: test, validate and benchmark OAuth logins over IMAP, POP3 and SMTP"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mailharness 0.1.0");
+  int code = mh::cli::exit_pass;
+  mh::cli::add_login_command(app, [&](int c) { code = c; });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : mh::cli::exit_usage;
+  }
+  return code;
+}
