@@ -1,20 +1,11 @@
 #include "imap/imap_parse.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 namespace mh::imap {
 namespace {
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && upper(a) == upper(b);
-}
 
 void add_words(std::string_view s, std::vector<std::string>& out) {
   std::size_t i = 0;
@@ -23,7 +14,7 @@ void add_words(std::string_view s, std::vector<std::string>& out) {
     std::size_t j = s.find(' ', i);
     if (j == std::string_view::npos) j = s.size();
     if (j > i) {
-      std::string w = upper(s.substr(i, j - i));
+      std::string w = ascii_upper(s.substr(i, j - i));
       if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(std::move(w));
     }
     i = j;
@@ -83,7 +74,7 @@ std::vector<std::string> capabilities(const std::vector<std::string>& lines) {
 }
 
 bool has(const std::vector<std::string>& caps, std::string_view cap) {
-  std::string u = upper(cap);
+  std::string u = ascii_upper(cap);
   return std::find(caps.begin(), caps.end(), u) != caps.end();
 }
 

@@ -18,3 +18,8 @@ namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 }  // namespace mh
+
+// Toolchain rule (GCC 12, Debian 12): never write `co_await` inside a plain if/while
+// condition (`if (!co_await f())`, `if (a && co_await f())`, `while (!(co_await f()).x)`):
+// GCC 12 miscompiles it and resumes a stale frame once the awaited operation suspends.
+// Await into a variable first: `if (auto ok = co_await f(); !ok)`. scripts/lint.sh checks.

@@ -1,6 +1,7 @@
 #include "pop3/pop3_fsm.hpp"
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace mh::pop3 {
 namespace {
@@ -8,12 +9,6 @@ namespace {
 bool is_ok(std::string_view l) { return l == "+OK" || l.starts_with("+OK "); }
 bool is_err(std::string_view l) { return l == "-ERR" || l.starts_with("-ERR "); }
 bool is_continuation(std::string_view l) { return l == "+" || l.starts_with("+ "); }
-
-std::string upper(std::string s) {
-  for (auto& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  return s;
-}
 
 }  // namespace
 
@@ -82,7 +77,7 @@ fsm_action client::on_capa(const response& r) {
   }
   if (p_.starttls && !tls_done_) {
     bool stls = false;
-    for (const auto& c : capa_) stls = stls || upper(c) == "STLS";
+    for (const auto& c : capa_) stls = stls || ascii_upper(c) == "STLS";
     if (capa_known_ && !stls)
       return fail(errc::starttls_unavailable, first, "the server does not advertise STLS");
     st_ = st::stls;
@@ -100,7 +95,7 @@ fsm_action client::on_tls_ready() {
 fsm_action client::begin_auth() {
   sasl::mech_set mechs = 0;
   for (const auto& c : capa_) {
-    std::string u = upper(c);
+    std::string u = ascii_upper(c);
     if (u.starts_with("SASL ")) mechs |= sasl::parse_mech_list(std::string_view(c).substr(5));
   }
   st_ = st::auth;

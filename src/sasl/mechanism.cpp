@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/redact.hpp"
+#include "core/text.hpp"
 
 namespace mh::sasl {
 namespace {
@@ -26,13 +27,6 @@ constexpr std::array<entry, 10> table = {{
     {"SCRAM-SHA-1", mech::scram_sha_1},
     {"SCRAM-SHA-256", mech::scram_sha_256},
 }};
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::toupper(static_cast<unsigned char>(x)) ==
-                  std::toupper(static_cast<unsigned char>(y));
-         });
-}
 
 // SASL name escaping for the gs2 header (RFC 5801 §4): ',' and '=' are escaped.
 std::string gs2_escape(std::string_view s) {

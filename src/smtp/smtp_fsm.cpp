@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 
 namespace mh::smtp {
 namespace {
@@ -12,13 +13,6 @@ namespace {
 bool three_digits(std::string_view l) {
   return l.size() >= 3 && l[0] >= '2' && l[0] <= '5' && l[1] >= '0' && l[1] <= '9' &&
          l[2] >= '0' && l[2] <= '9';
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  return out;
 }
 
 }  // namespace
@@ -42,10 +36,7 @@ std::optional<reply> parse_reply(const std::vector<std::string>& lines) {
 
 std::string test_message(std::string_view from, std::string_view to) {
   std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char date[64];
-  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  std::string date = format_utc(now, "%a, %d %b %Y %H:%M:%S +0000");
   std::random_device rd;
   std::string id = std::to_string(rd()) + "." + std::to_string(now);
   std::string m;
@@ -138,14 +129,14 @@ fsm_action client::on_ehlo(const reply& rp, const std::string& last) {
   facts_.capabilities = all;
   if (p_.starttls && !tls_done_) {
     bool has = false;
-    for (const auto& e : ext_) has = has || upper(e) == "STARTTLS";
+    for (const auto& e : ext_) has = has || ascii_upper(e) == "STARTTLS";
     if (!has) return fail(errc::starttls_unavailable, last, "the server does not advertise STARTTLS");
     st_ = st::starttls;
     return send(phase::starttls, "STARTTLS\r\n");
   }
   sasl::mech_set mechs = 0;
   for (const auto& e : ext_) {
-    std::string u = upper(e);
+    std::string u = ascii_upper(e);
     if (u.starts_with("AUTH ") || u.starts_with("AUTH="))
       mechs |= sasl::parse_mech_list(std::string_view(e).substr(5));
   }

@@ -49,12 +49,14 @@ std::vector<std::string> script_server::problems() const {
 net::awaitable<void> script_server::session(tcp::socket s) {
   tcp_transport t(std::move(s), tls_, tcp_transport::role::server);
   t.set_timeout(std::chrono::seconds(10));
-  if (implicit_ && co_await t.handshake()) co_return;
+  if (implicit_) {
+    if (auto ec = co_await t.handshake()) co_return;
+  }
   line_channel ch(t, {1 << 20, false});
   for (const auto& st : script_) {
     switch (st.k) {
       case step::kind::send:
-        if (co_await ch.write(st.text)) co_return;
+        if (auto cw = co_await ch.write(st.text); cw) co_return;
         break;
       case step::kind::expect: {
         auto r = co_await ch.read_line();
@@ -66,13 +68,15 @@ net::awaitable<void> script_server::session(tcp::socket s) {
         break;
       }
       case step::kind::starttls:
-        if (co_await ch.start_tls()) co_return;
+        if (auto cw = co_await ch.start_tls(); cw) co_return;
         break;
       case step::kind::close: t.close(); co_return;
       case step::kind::stall: {
         char buf[256];
         t.set_timeout(std::chrono::seconds(30));
-        while (!(co_await t.read_some(buf)).ec) {
+        while (true) {
+          auto r = co_await t.read_some(buf);
+          if (r.ec) break;
         }
         co_return;
       }
