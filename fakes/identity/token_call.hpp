@@ -1,0 +1,20 @@
+// One token-endpoint request while it is served (internal to the token_service files).
+#pragma once
+
+#include <optional>
+
+#include "identity/token_service.hpp"
+
+namespace mh::fake {
+
+struct token_service::call {
+  const service_request& req;
+  request_ids ids{};
+  form_params form{};
+  std::optional<basic_credentials> basic{};
+  bool generic = false;   // {tenant} was common/organizations/consumers
+  std::int64_t now = 0;
+  nlohmann::json ev{};    // the event recorded for this request (no secrets)
+};
+
+}  // namespace mh::fake
