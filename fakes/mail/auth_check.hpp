@@ -1,0 +1,50 @@
+// Token validation at the mail servers, the way Exchange Online decides (exchange-facts
+// §1.3, §1.4, §3.4, §7, §8): signature against the fake's key, lifetime, audience, tenant,
+// the role (app-only) or scope (delegated) for the protocol, the Exchange service
+// principal, the protocol switch of the mailbox, and the rights of the principal on the
+// mailbox named in the SASL string. The verdict says which answer Exchange gives; `reason`
+// says why, for the fake's event log (never shown to clients: Exchange does not say).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "jwt/jwt.hpp"
+#include "tenant/tenant.hpp"
+
+namespace mh::fake {
+
+enum class mail_protocol { imap, pop3, smtp };
+std::string_view mail_protocol_name(mail_protocol p);
+
+enum class auth_verdict {
+  ok,
+  failed,                  // IMAP NO AUTHENTICATE failed. / POP -ERR Authentication failure / SMTP 535 5.7.3
+  not_connected,           // IMAP: OK AUTHENTICATE, then BAD User is authenticated but not connected.
+  smtp_disabled_tenant,    // 535 5.7.139 ... disabled for the Tenant
+  smtp_disabled_mailbox,   // 535 5.7.139 ... disabled for the Mailbox
+};
+
+struct auth_result {
+  auth_verdict verdict = auth_verdict::failed;
+  std::string reason;         // why, for events and tests
+  std::string mailbox;        // the mailbox opened (the SASL user), when known
+  std::string principal;      // client id (app-only) or UPN (delegated)
+  bool app_only = false;
+  bool canonical = false;     // the SASL payload had the canonical form
+  std::string deviation;      // how it was not canonical
+  std::int64_t expires = 0;   // token exp (unix seconds)
+  std::int64_t issued = 0;    // token iat
+  std::string token_fp;       // fingerprint of the token
+};
+
+// `payload` is the decoded SASL payload of `mech` ("XOAUTH2" or "OAUTHBEARER").
+auth_result check_mail_login(mail_protocol proto, std::string_view mech, std::string_view payload,
+                             const tenant& t, const jwt::verify_key& key, std::int64_t now);
+
+// Whether `principal` (client id or UPN) may send as `from` from `mailbox`'s session.
+bool may_send_as(const tenant& t, const std::string& principal, const std::string& from);
+
+}  // namespace mh::fake
