@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "core/json_doc.hpp"
+
+#include "cli_fake.hpp"
 #include "cli_login.hpp"
 #include "exit_codes.hpp"
 
@@ -12,11 +15,21 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mailharness 0.1.0");
   int code = mh::cli::exit_pass;
   mh::cli::add_login_command(app, [&](int c) { code = c; });
+  mh::cli::add_fake_command(app, [&](int c) { code = c; });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : mh::cli::exit_usage;
+  } catch (const mh::config_error& e) {
+    std::cerr << "mailharness: " << e.what() << "\n";
+    return mh::cli::exit_usage;
+  } catch (const std::system_error& e) {
+    std::cerr << "mailharness: " << e.what() << "\n";
+    return mh::cli::exit_unreachable;
+  } catch (const std::exception& e) {
+    std::cerr << "mailharness: " << e.what() << "\n";
+    return mh::cli::exit_usage;
   }
   return code;
 }

@@ -1,0 +1,156 @@
+#include "fake_exchange.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "net/pki.hpp"
+#include "net/tls.hpp"
+
+namespace mh::fake {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  std::size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
+  }
+}
+
+std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("cannot create state dir " + dir + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  if (!fs::exists(dir + "/ca.pem") || !fs::exists(dir + "/ca-key.pem"))
+    pki::make_ca(dir, "ca", {"mailharness fake Exchange CA"});
+  pki::subject_names names{{"localhost"}, {"127.0.0.1"}};
+  for (const auto& h : hostnames) {
+    boost::system::error_code bec;
+    net::ip::make_address(h, bec);
+    (bec ? names.dns : names.ips).push_back(h);
+  }
+  std::string wanted;
+  for (const auto& d : names.dns) wanted += "DNS:" + d + "\n";
+  for (const auto& i : names.ips) wanted += "IP:" + i + "\n";
+  if (!fs::exists(dir + "/server.pem") || !fs::exists(dir + "/server-key.pem") ||
+      read_text(dir + "/server-names.txt") != wanted) {
+    pki::make_server_cert(dir, "server", dir, "ca", names, {"localhost"});
+    write_file_atomically(dir + "/server-names.txt", wanted);
+  }
+  return dir + "/ca.pem";
+}
+
+fake_exchange::fake_exchange(net::io_context& io, fake_options o)
+    : o_(std::move(o)),
+      tenant_(o_.tenant_file ? load_tenant_file(*o_.tenant_file) : demo_tenant()) {
+  if (o_.state_dir.empty()) throw std::runtime_error("the fake needs a state dir");
+  if (o_.token_lifetime_s) {
+    tenant_.tokens.lifetime_min_s = *o_.token_lifetime_s;
+    tenant_.tokens.lifetime_max_s = *o_.token_lifetime_s;
+  }
+  store_ = std::make_unique<mail_store>(tenant_);
+  ca_file_ = ensure_state_pki(o_.state_dir, o_.hostnames);
+  tls_ = make_server_context(o_.state_dir + "/server.pem", o_.state_dir + "/server-key.pem");
+  keys_ = std::make_unique<key_store>(key_store::load_or_create(o_.state_dir));
+  for (auto& f : o_.faults) faults_.add(f);
+
+  identity_config ic;
+  ic.listen_address = o_.listen;
+  ic.port = o_.identity_port;
+  identity_ = std::make_unique<identity_server>(io, tenant_, events_, *keys_, tls_, ic);
+
+  mail_config mc = o_.mail;
+  mc.listen = o_.listen;
+  mail_ctx_ = std::make_unique<mail_context>(mail_context{
+      tenant_, *store_, events_, faults_, keys_->public_key(), mc, tls_, [] { return unix_now(); }, {}});
+  mail_ = std::make_unique<mail_servers>(io, *mail_ctx_);
+}
+
+fake_exchange::~fake_exchange() { stop(); }
+
+void fake_exchange::stop() {
+  if (mail_) mail_->stop();
+  if (identity_) identity_->stop();
+}
+
+nlohmann::json fake_exchange::ready_info() const {
+  auto endpoint = [](std::uint16_t port, const char* tls) {
+    return nlohmann::json{{"host", "localhost"}, {"port", port}, {"tls", tls}};
+  };
+  nlohmann::json demo = nlohmann::json::object();
+  if (const app* good = tenant_.find_app_by_key("good"); good && !good->secrets.empty())
+    demo["app"] = {{"client_id", good->client_id},
+                   {"client_secret", std::string(good->secrets.front().value.reveal())},
+                   {"scope", "https://outlook.office365.com/.default"}};
+  if (const app* pub = tenant_.find_app_by_key("good-public"))
+    demo["public_client"] = {{"client_id", pub->client_id},
+                             {"scope", "https://outlook.office.com/IMAP.AccessAsUser.All "
+                                       "https://outlook.office.com/POP.AccessAsUser.All "
+                                       "https://outlook.office.com/SMTP.Send offline_access"}};
+  auto& boxes = demo["mailboxes"] = nlohmann::json::array();
+  for (const auto& m : tenant_.mailboxes) boxes.push_back(m.address);
+  auto& users = demo["users"] = nlohmann::json::array();
+  for (const auto& u : tenant_.users)
+    users.push_back({{"upn", u.upn}, {"password", std::string(u.password.reveal())}});
+  return {{"version", 1},
+          {"pid", ::getpid()},
+          {"ca_file", fs::absolute(ca_file_).string()},
+          {"tenant_id", tenant_.tenant_id},
+          {"tenant_domain", tenant_.domain},
+          {"authority", identity_->authority()},
+          {"token_endpoint", identity_->token_endpoint()},
+          {"control", identity_->control_url()},
+          {"endpoints",
+           {{"imap", endpoint(mail_->imap_port(), "implicit")},
+            {"pop3", endpoint(mail_->pop3_port(), "implicit")},
+            {"smtp", endpoint(mail_->smtp_port(), "starttls")},
+            {"identity", endpoint(identity_->port(), "implicit")}}},
+          {"demo", demo}};
+}
+
+}  // namespace mh::fake

@@ -1,0 +1,72 @@
+// The whole fake Exchange Online on one io_context: the tenant model, the identity platform
+// (HTTPS), the IMAP/POP3/SMTP servers, the mail store, faults and the event log, with a
+// state dir holding the local CA, the server certificate and the token-signing key
+// (created on first start, reused after). `mailharness fake` runs one; the scenario runner
+// embeds one on a background thread.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "identity/identity_server.hpp"
+#include "identity/key_store.hpp"
+#include "mail/mail_servers.hpp"
+
+namespace mh::fake {
+
+struct fake_options {
+  std::optional<std::string> tenant_file;  // empty: the built-in demo tenant
+  std::string listen = "127.0.0.1";
+  std::uint16_t identity_port = 0;
+  std::string state_dir;                   // required
+  std::vector<std::string> hostnames;      // extra certificate names besides localhost/127.0.0.1
+  std::optional<int> token_lifetime_s;     // overrides the tenant's token policy
+  mail_config mail;                        // ports and server behaviour
+  std::vector<fault_rule> faults;          // active from the start
+};
+
+class fake_exchange {
+ public:
+  // Loads the tenant, prepares the state dir, binds every listener. Throws
+  // config_error (tenant file), std::runtime_error (state dir) or std::system_error (ports).
+  fake_exchange(net::io_context& io, fake_options o);
+  ~fake_exchange();
+
+  // The ready-file document (DESIGN §4, version 1): ports, CA, tenant, demo credentials.
+  nlohmann::json ready_info() const;
+  void stop();
+
+  tenant& tenant_model() { return tenant_; }
+  event_log& events() { return events_; }
+  fault_set& mail_faults() { return faults_; }
+  mail_store& store() { return *store_; }
+  identity_server& identity() { return *identity_; }
+  const mail_servers& mail() const { return *mail_; }
+  const std::string& ca_file() const { return ca_file_; }
+
+ private:
+  fake_options o_;
+  tenant tenant_;
+  event_log events_;
+  fault_set faults_;
+  std::unique_ptr<mail_store> store_;
+  std::string ca_file_;
+  std::shared_ptr<ssl::context> tls_;
+  std::unique_ptr<key_store> keys_;
+  std::unique_ptr<identity_server> identity_;
+  std::unique_ptr<mail_context> mail_ctx_;
+  std::unique_ptr<mail_servers> mail_;
+};
+
+// Creates (once) <dir>/ca.pem, <dir>/ca-key.pem, <dir>/server.pem, <dir>/server-key.pem; the
+// server certificate names localhost, 127.0.0.1 and `hostnames` and is re-issued when they
+// change. Returns the path of ca.pem.
+std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames);
+
+// Writes `doc` to `path` atomically (temporary file + rename) with mode 0600.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace mh::fake
