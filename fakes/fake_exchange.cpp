@@ -95,8 +95,16 @@ fake_exchange::fake_exchange(net::io_context& io, fake_options o)
   }
   store_ = std::make_unique<mail_store>(tenant_);
   ca_file_ = ensure_state_pki(o_.state_dir, o_.hostnames);
+  if (o_.persist_mail && fs::exists(mail_file())) {
+    try {
+      store_->load_json(nlohmann::json::parse(read_text(mail_file())));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(mail_file() + " is not a mail store written by the fake: " + e.what());
+    }
+  }
   tls_ = make_server_context(o_.state_dir + "/server.pem", o_.state_dir + "/server-key.pem");
   keys_ = std::make_unique<key_store>(key_store::load_or_create(o_.state_dir));
+  for (const auto& f : tenant_.faults) faults_.add(fault_from_json(f));
   for (auto& f : o_.faults) faults_.add(f);
 
   identity_config ic;
@@ -109,6 +117,36 @@ fake_exchange::fake_exchange(net::io_context& io, fake_options o)
   mail_ctx_ = std::make_unique<mail_context>(mail_context{
       tenant_, *store_, events_, faults_, keys_->public_key(), mc, tls_, [] { return unix_now(); }, {}});
   mail_ = std::make_unique<mail_servers>(io, *mail_ctx_);
+  identity_->set_control_extension(
+      [this](std::string_view method, std::string_view path, const nlohmann::json& body)
+          -> std::optional<std::pair<int, nlohmann::json>> { return control(method, path, body); });
+}
+
+// /_fake/faults/mail: GET lists the rules, POST adds one rule or an array of rules, DELETE
+// clears them.
+std::optional<std::pair<int, nlohmann::json>> fake_exchange::control(std::string_view method,
+                                                                     std::string_view path,
+                                                                     const nlohmann::json& body) {
+  if (path != "faults/mail") return std::nullopt;
+  if (method == "DELETE") faults_.clear();
+  else if (method == "POST") {
+    try {
+      std::vector<fault_rule> rules;
+      if (body.is_array())
+        for (const auto& r : body) rules.push_back(fault_from_json(r));
+      else
+        rules.push_back(fault_from_json(body));
+      for (auto& r : rules) faults_.add(std::move(r));
+    } catch (const std::exception& e) {
+      return std::pair<int, nlohmann::json>{
+          400, {{"error", "invalid_request"}, {"error_description", e.what()}}};
+    }
+  } else if (method != "GET") {
+    return std::pair<int, nlohmann::json>{
+        405, {{"error", "invalid_request"}, {"error_description", "use GET, POST or DELETE"}}};
+  }
+  events_.add("control.faults", {{"method", std::string(method)}, {"rules", faults_.to_json()}});
+  return std::pair<int, nlohmann::json>{200, {{"faults", faults_.to_json()}}};
 }
 
 fake_exchange::~fake_exchange() { stop(); }
@@ -116,7 +154,10 @@ fake_exchange::~fake_exchange() { stop(); }
 void fake_exchange::stop() {
   if (mail_) mail_->stop();
   if (identity_) identity_->stop();
+  if (o_.persist_mail && store_) write_file_atomically(mail_file(), store_->to_json().dump() + "\n");
 }
+
+std::string fake_exchange::mail_file() const { return o_.state_dir + "/mail.json"; }
 
 nlohmann::json fake_exchange::ready_info() const {
   auto endpoint = [](std::uint16_t port, const char* tls) {

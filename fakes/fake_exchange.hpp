@@ -26,6 +26,7 @@ struct fake_options {
   std::optional<int> token_lifetime_s;     // overrides the tenant's token policy
   mail_config mail;                        // ports and server behaviour
   std::vector<fault_rule> faults;          // active from the start
+  bool persist_mail = false;               // keep the mail store in <state_dir>/mail.json
 };
 
 class fake_exchange {
@@ -48,6 +49,10 @@ class fake_exchange {
   const std::string& ca_file() const { return ca_file_; }
 
  private:
+  std::string mail_file() const;
+  std::optional<std::pair<int, nlohmann::json>> control(std::string_view method,
+                                                        std::string_view path,
+                                                        const nlohmann::json& body);
   fake_options o_;
   tenant tenant_;
   event_log events_;

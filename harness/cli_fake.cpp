@@ -30,6 +30,7 @@ struct fake_args {
   std::vector<std::string> faults;
   std::string faults_file;
   std::string events_file;
+  bool persist_mail = false;
 };
 
 std::string default_state_dir() {
@@ -82,6 +83,7 @@ int run_fake(const fake_args& a) {
   o.mail.pop3_max_auth_line = a.pop3_max_auth_line;
   o.mail.smtp_concurrency_limit = a.smtp_concurrency_limit;
   o.faults = load_faults(a);
+  o.persist_mail = a.persist_mail;
   if (a.listen != "127.0.0.1" && a.listen != "::1")
     std::cerr << "warning: the fake listens on " << a.listen
               << ", not only on loopback: anyone who reaches it can use the demo credentials\n";
@@ -153,6 +155,8 @@ void add_fake_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_option("--faults", a->faults_file, "a JSON file with an array of fault rules")
       ->check(CLI::ExistingFile);
   cmd->add_option("--events-file", a->events_file, "write the event log (what clients did) here at exit");
+  cmd->add_flag("--persist-mail", a->persist_mail,
+                "keep mailbox contents across restarts in <state-dir>/mail.json (default: in memory)");
   cmd->callback([a, on_exit] { on_exit(run_fake(*a)); });
 }
 

@@ -196,6 +196,10 @@ http_answer identity_server::control(const http_request& req, std::string_view p
     a.body = nlohmann::ordered_json::parse(events_.to_json(since).dump(-1, ' ', false, json_dump_mode));
     return to_http(std::move(a), &req);
   }
+  if (extension_) {
+    if (auto r = extension_(req.method_string(), path, body))
+      return reply(r->first, nlohmann::ordered_json::parse(r->second.dump()));
+  }
   return fail(404, "no such control route");
 }
 

@@ -16,6 +16,9 @@
 //   authorities /common/discovery/instance and /common/userrealm/<user>.
 #pragma once
 
+#include <functional>
+#include <optional>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -52,6 +55,13 @@ class identity_server {
   std::string access_token_issuer() const;
 
   token_faults& faults() { return faults_; }
+
+  // More control routes under /_fake, owned by whoever embeds the server (the mail fault
+  // API of fake_exchange). Returns the HTTP status and JSON body, or nullopt for "no such
+  // route". Called on the server's thread.
+  using control_extension = std::function<std::optional<std::pair<int, nlohmann::json>>(
+      std::string_view method, std::string_view path, const nlohmann::json& body)>;
+  void set_control_extension(control_extension ext) { extension_ = std::move(ext); }
   token_service& service() { return *service_; }
 
   // Stops listening and closes every connection (any thread).
@@ -69,6 +79,7 @@ class identity_server {
   token_faults faults_;
   std::unique_ptr<https_listener> listener_;
   std::string base_;
+  control_extension extension_;
 };
 
 }  // namespace mh::fake

@@ -3,6 +3,7 @@
 // coroutine, session cap) shared by the three protocol sessions.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "mail/mail_context.hpp"
@@ -17,7 +18,7 @@ class mail_servers {
   std::uint16_t imap_port() const { return imap_.local_endpoint().port(); }
   std::uint16_t pop3_port() const { return pop3_.local_endpoint().port(); }
   std::uint16_t smtp_port() const { return smtp_.local_endpoint().port(); }
-  std::size_t active_sessions() const { return *active_; }
+  std::size_t active_sessions() const { return active_->load(); }
   void stop();
 
  private:
@@ -26,7 +27,7 @@ class mail_servers {
   net::io_context& io_;
   mail_context& ctx_;
   tcp::acceptor imap_, pop3_, smtp_;
-  std::shared_ptr<std::size_t> active_ = std::make_shared<std::size_t>(0);
+  std::shared_ptr<std::atomic<std::size_t>> active_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 }  // namespace mh::fake

@@ -92,4 +92,31 @@ void mail_store::remove(const std::string& mailbox, const std::vector<std::uint3
           v.end());
 }
 
+nlohmann::json mail_store::to_json() const {
+  std::lock_guard lock(mu_);
+  nlohmann::json out = {{"uid_validity", uid_validity_}, {"mailboxes", nlohmann::json::object()}};
+  for (const auto& [name, b] : boxes_) {
+    auto& jb = out["mailboxes"][name] = {{"next_uid", b.next_uid}, {"messages", nlohmann::json::array()}};
+    for (const auto& m : b.messages)
+      jb["messages"].push_back({{"uid", m.uid}, {"flags", m.flags}, {"date", m.internal_date},
+                                {"data", m.data}});
+  }
+  return out;
+}
+
+void mail_store::load_json(const nlohmann::json& j) {
+  std::lock_guard lock(mu_);
+  uid_validity_ = j.at("uid_validity").get<std::uint32_t>();
+  for (const auto& [name, jb] : j.at("mailboxes").items()) {
+    auto it = boxes_.find(name);
+    if (it == boxes_.end()) continue;
+    box b;
+    b.next_uid = jb.at("next_uid").get<std::uint32_t>();
+    for (const auto& m : jb.at("messages"))
+      b.messages.push_back({m.at("uid").get<std::uint32_t>(), m.at("data").get<std::string>(),
+                            m.at("flags").get<std::set<std::string>>(), m.at("date").get<std::int64_t>()});
+    it->second = std::move(b);
+  }
+}
+
 }  // namespace mh::fake

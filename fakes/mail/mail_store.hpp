@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,6 +38,11 @@ class mail_store {
   void set_flags(const std::string& mailbox, std::uint32_t uid, const std::set<std::string>& flags);
   // Removes messages by UID.
   void remove(const std::string& mailbox, const std::vector<std::uint32_t>& uids);
+
+  // Persistence in the state dir: every mailbox's messages, flags and UIDs as JSON.
+  nlohmann::json to_json() const;
+  // Replaces the contents of the mailboxes named in `j` (unknown mailboxes are ignored).
+  void load_json(const nlohmann::json& j);
 
   // The RFC 5322 text built from a seed message.
   static std::string compose(const std::string& to, const seed_message& m, std::int64_t date);

@@ -108,6 +108,8 @@ struct tenant {
   std::vector<app> apps;
   std::vector<user> users;
   std::vector<mailbox> mailboxes;
+  // Mail fault rules active from the start (fakes/mail/faults.hpp), validated on load.
+  nlohmann::json faults = nlohmann::json::array();
 
   // `segment` is the {tenant} of a URL: the tenant id or the domain (case-insensitive).
   bool matches(std::string_view segment) const;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "jwt/jwt.hpp"
+#include "mail/faults.hpp"
 #include "tenant/tenant.hpp"
 
 namespace mh::fake {
@@ -204,7 +205,7 @@ tenant parse_tenant(std::string_view text, const std::string& file_name) {
   const auto& r = d.root();
   d.check_keys(r, "", {"$schema", "tenant_id", "domain", "display_name",
                        "smtp_client_auth_disabled", "security_defaults", "imap_login_disabled",
-                       "token_policy", "apps", "users", "mailboxes"});
+                       "token_policy", "apps", "users", "mailboxes", "faults"});
   tenant t;
   t.tenant_id = d.string_field(r, "", "tenant_id", true);
   t.domain = d.string_field(r, "", "domain", true);
@@ -257,6 +258,15 @@ tenant parse_tenant(std::string_view text, const std::string& file_name) {
     t.mailboxes.push_back(std::move(m));
   }
   resolve_principals(d, t);
+  const auto& faults = d.array_field(r, "", "faults");
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    try {
+      fault_from_json(faults[i]);
+    } catch (const std::exception& e) {
+      d.fail(pointer_append("/faults", i), e.what());
+    }
+    t.faults.push_back(faults[i]);
+  }
   return t;
 }
 
@@ -326,6 +336,7 @@ nlohmann::json tenant_to_json(const tenant& t) {
                      {"messages", msgs},
                      {"breaks", m.breaks}});
   }
+  j["faults"] = t.faults;
   return j;
 }
 

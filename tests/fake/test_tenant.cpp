@@ -90,3 +90,13 @@ TEST(Tenant, CommentsAreAllowed) {
                           "c.json");
   EXPECT_EQ(t.domain, "d");
 }
+
+TEST(Tenant, FaultRulesAreValidatedOnLoad) {
+  tenant t = parse_tenant(R"({"tenant_id":"x","domain":"d","faults":[
+      {"protocol":"smtp","command":"AUTH","action":"reply","text":"454 4.7.0 Try later","times":2}]})",
+                          "f.json");
+  ASSERT_EQ(t.faults.size(), 1u);
+  auto bad = load_error(R"({"tenant_id":"x","domain":"d","faults":[{"protocol":"imap","action":"explode"}]})");
+  EXPECT_EQ(bad.field, "/faults/0");
+  EXPECT_NE(std::string(bad.what()).find("action"), std::string::npos);
+}

@@ -13,10 +13,10 @@ import urllib.request
 
 
 class FakeExchange:
-    def __init__(self, mailharness, *extra_args):
+    def __init__(self, mailharness, *extra_args, dir=None):
         self.mailharness = mailharness
         self.extra = list(extra_args)
-        self.dir = tempfile.mkdtemp(prefix="mh-fake-")
+        self.dir = dir or tempfile.mkdtemp(prefix="mh-fake-")
         self.ready_path = os.path.join(self.dir, "ready.json")
         self.proc = None
         self.ready = None

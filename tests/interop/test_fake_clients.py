@@ -248,6 +248,71 @@ class MailharnessLogin(unittest.TestCase):
                 self.assertEqual(json.loads(cm.exception.read())["error_codes"], [code])
 
 
+class ControlApi(unittest.TestCase):
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(FX.ready["control"] + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, context=FX.ssl, timeout=10) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def test_mail_fault_while_running(self):
+        status, body = self.call("POST", "/faults/mail", {
+            "protocol": "imap", "command": "AUTHENTICATE", "action": "reply",
+            "text": "{tag} NO [UNAVAILABLE] Try again later.", "times": 1})
+        self.assertEqual(status, 200, body)
+        m = imaplib.IMAP4_SSL("localhost", FX.port("imap"), ssl_context=FX.ssl)
+        with self.assertRaises(imaplib.IMAP4.error) as cm:
+            m.authenticate("XOAUTH2", lambda _: xoauth2(ALICE, FX.token()).encode())
+        self.assertIn("Try again later", str(cm.exception))
+        m.authenticate("XOAUTH2", lambda _: xoauth2(ALICE, FX.token()).encode())  # consumed
+        m.logout()
+        self.assertEqual(self.call("GET", "/faults/mail")[1]["faults"], [])
+
+    def test_bad_fault_is_a_400_json_error(self):
+        status, body = self.call("POST", "/faults/mail", {"protocol": "imap", "action": "explode"})
+        self.assertEqual(status, 400)
+        self.assertIn("action", body["error_description"])
+
+    def test_events_are_queryable_and_hold_no_secret(self):
+        tok = FX.token()
+        m = imaplib.IMAP4_SSL("localhost", FX.port("imap"), ssl_context=FX.ssl)
+        m.authenticate("XOAUTH2", lambda _: xoauth2(ALICE, tok).encode())
+        m.logout()
+        events = FX.events()
+        auth = [e for e in events if e["kind"] == "imap.auth"]
+        self.assertTrue(auth)
+        self.assertEqual(auth[-1]["data"]["verdict"], "ok")
+        self.assertNotIn(tok, json.dumps(events))
+        self.assertNotIn(FX.ready["demo"]["app"]["client_secret"], json.dumps(events))
+
+
+class Persistence(unittest.TestCase):
+    def test_persist_mail_keeps_delivered_mail_across_restarts(self):
+        d = tempfile.mkdtemp(prefix="mh-persist-")
+        subject = "persisted " + os.urandom(4).hex()
+        with FakeExchange(MAILHARNESS, "--persist-mail", dir=d) as fx:
+            s = smtplib.SMTP("localhost", fx.port("smtp"), timeout=20)
+            s.starttls(context=fx.ssl)
+            s.ehlo("client.example")
+            s.auth("XOAUTH2", lambda challenge=None: xoauth2(ALICE, fx.token()),
+                   initial_response_ok=True)
+            s.sendmail(ALICE, [BOB], f"Subject: {subject}\r\n\r\nkept\r\n")
+            s.quit()
+        self.assertTrue(os.path.exists(os.path.join(d, "state", "mail.json")))
+        with FakeExchange(MAILHARNESS, "--persist-mail", dir=d) as fx:
+            m = imaplib.IMAP4_SSL("localhost", fx.port("imap"), ssl_context=fx.ssl)
+            m.authenticate("XOAUTH2", lambda _: xoauth2(BOB, fx.token()).encode())
+            m.select("INBOX", readonly=True)
+            typ, data = m.search(None, "SUBJECT", '"' + subject + '"')
+            self.assertEqual(len(data[0].split()), 1)
+            m.logout()
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def main():
     global MAILHARNESS, FX
     MAILHARNESS = os.path.abspath(sys.argv.pop(1))
