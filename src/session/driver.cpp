@@ -74,7 +74,7 @@ net::awaitable<response_read> read_response(client_fsm& fsm, line_channel& ch, t
 }  // namespace
 
 net::awaitable<void> drive(client_fsm& fsm, line_channel& ch, transcript& tr, phase_timer& timer,
-                           const driver_limits& limits) {
+                           driver_limits limits) {
   fsm_action act = fsm.start();
   while (act.type != fsm_action::kind::done) {
     timer.enter(act.ph);

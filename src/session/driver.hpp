@@ -19,7 +19,9 @@ struct driver_limits {
   std::size_t max_response_bytes = 4 * 1024 * 1024;  // lines + literals of one response
 };
 
+// Arguments other than the limits are references the caller keeps alive until the
+// coroutine completes; the limits are copied (a temporary would dangle).
 net::awaitable<void> drive(client_fsm& fsm, line_channel& ch, transcript& tr, phase_timer& timer,
-                           const driver_limits& limits);
+                           driver_limits limits);
 
 }  // namespace mh

@@ -164,3 +164,17 @@ TEST(FakeSmtpDialogue, OrderAndUnknownCommands) {
   c.send("QUIT");
   EXPECT_EQ(c.line(), "221 2.0.0 Service closing transmission channel");
 }
+
+TEST(FakeImapDialogue, TokenExpiringDuringTheSessionInvalidatesIt) {
+  raw_client c(fx().servers->imap_port(), fx().pki.ca_file, true);
+  c.line();
+  c.send("a1 AUTHENTICATE XOAUTH2 " + payload(alice, fx().app_token("good", "https://outlook.office365.com", 600)));
+  EXPECT_EQ(c.line(), "a1 OK AUTHENTICATE completed.");
+  c.send("a2 NOOP");
+  EXPECT_EQ(c.line(), "a2 OK NOOP completed.");
+  fx().clock_offset = 601;  // the server's clock passes the token's exp
+  c.send("a3 NOOP");
+  EXPECT_EQ(c.line(), "* BYE Session invalidated - AccessTokenExpired");
+  EXPECT_TRUE(c.line().starts_with("<error"));
+  fx().clock_offset = 0;
+}
