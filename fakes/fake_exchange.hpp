@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/files.hpp"
 #include "identity/identity_server.hpp"
 #include "identity/key_store.hpp"
 #include "mail/mail_servers.hpp"
@@ -71,7 +72,7 @@ class fake_exchange {
 // change. Returns the path of ca.pem.
 std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames);
 
-// Writes `doc` to `path` atomically (temporary file + rename) with mode 0600.
-void write_file_atomically(const std::string& path, const std::string& content);
+// Atomic 0600 writes live in core/files.hpp; re-exported for the fake's callers.
+using ::mh::write_file_atomically;
 
 }  // namespace mh::fake

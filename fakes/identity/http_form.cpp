@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/base64.hpp"
+#include "core/text.hpp"
 
 namespace mh::fake {
 namespace {
@@ -13,11 +14,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
 }
 
 }  // namespace
@@ -74,21 +70,6 @@ std::optional<std::string> url_decode(std::string_view s) {
       i += 2;
     } else {
       out += c;
-    }
-  }
-  return out;
-}
-
-std::string url_encode(std::string_view s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (unreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
     }
   }
   return out;

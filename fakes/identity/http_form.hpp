@@ -5,6 +5,8 @@
 // authentication as RFC 6749 §2.3.1 defines it (id and secret form-urlencoded first).
 #pragma once
 
+#include "core/text.hpp"
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +39,7 @@ bool valid_utf8(std::string_view s);
 // Percent-decodes one component ('+' is a space). nullopt on a malformed escape.
 std::optional<std::string> url_decode(std::string_view s);
 // Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
-std::string url_encode(std::string_view s);
+using ::mh::url_encode;  // core/text.hpp
 
 // Splits a request target into path and query ("/a/b?x=1" -> {"/a/b", "x=1"}).
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);

@@ -22,6 +22,7 @@ constexpr entry table[] = {
     {errc::starttls_unavailable, "starttls_unavailable", "STARTTLS is not advertised"},
     {errc::starttls_refused, "starttls_refused", "the server refused STARTTLS"},
     {errc::session_closed_by_peer, "session_closed_by_peer", "the server closed the session"},
+    {errc::token_request_denied, "token_request_denied", "the token endpoint refused the request"},
     {errc::weird_server_reply, "weird_server_reply", "malformed server reply"},
     {errc::line_too_long, "line_too_long", "server line exceeds the length limit"},
     {errc::bare_lf, "bare_lf", "server line ends in a bare LF"},
@@ -30,6 +31,8 @@ constexpr entry table[] = {
     {errc::connection_lost, "connection_lost", "the connection was closed unexpectedly"},
     {errc::data_after_starttls, "data_after_starttls",
      "the server sent data after its STARTTLS reply, before the TLS handshake"},
+    {errc::bad_token_response, "bad_token_response", "the token endpoint's response is not usable"},
+    {errc::response_too_large, "response_too_large", "the HTTP response exceeds its size limit"},
     {errc::tls_handshake_failed, "tls_handshake_failed", "the TLS handshake failed"},
     {errc::cert_untrusted, "cert_untrusted", "the server certificate is not trusted"},
     {errc::cert_hostname_mismatch, "cert_hostname_mismatch",
@@ -42,6 +45,7 @@ constexpr entry table[] = {
     {errc::token_unreadable, "token_unreadable", "the access token could not be read"},
     {errc::config_invalid, "config_invalid", "invalid configuration"},
     {errc::internal, "internal", "internal error"},
+    {errc::cache_unusable, "cache_unusable", "the token cache file cannot be used"},
 };
 
 const entry* find(int v) noexcept {

@@ -27,6 +27,7 @@ enum class errc {
   starttls_unavailable,   // STARTTLS/STLS requested but not advertised
   starttls_refused,       // STARTTLS/STLS answered with an error
   session_closed_by_peer, // the server closed the session with BYE/421 mid-dialogue
+  token_request_denied,   // the token endpoint answered with an OAuth/AADSTS error
   // protocol
   weird_server_reply = 100,
   line_too_long,
@@ -35,6 +36,8 @@ enum class errc {
   unexpected_continuation,
   connection_lost,
   data_after_starttls,
+  bad_token_response,     // the token endpoint's answer is not a usable token response
+  response_too_large,     // an HTTP response body exceeded its size cap
   // tls
   tls_handshake_failed = 200,
   cert_untrusted,
@@ -50,6 +53,7 @@ enum class errc {
   token_unreadable = 500,
   config_invalid,
   internal,
+  cache_unusable,         // the token cache file is corrupt, foreign or unwritable
 };
 
 enum class error_class { none, rejected, protocol, tls, timeout, connect, local };
