@@ -7,6 +7,7 @@
 
 #include "cli_fake.hpp"
 #include "cli_login.hpp"
+#include "cli_token.hpp"
 #include "exit_codes.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "mailharness 0.1.0");
   int code = mh::cli::exit_pass;
   mh::cli::add_login_command(app, [&](int c) { code = c; });
+  mh::cli::add_token_command(app, [&](int c) { code = c; });
   mh::cli::add_fake_command(app, [&](int c) { code = c; });
   try {
     app.parse(argc, argv);

@@ -58,6 +58,7 @@ class identity_env {
   fake::identity_server& server() { return *server_; }
   const fake::key_store& keys() const { return *keys_; }
   std::string url(const std::string& path) const { return server_->issuer_base() + path; }
+  const std::string& ca_file() const { return pki_.ca_file; }  // trusts the server's certificate
 
   http_result request(const std::string& method, const std::string& path, const std::string& body,
                       const std::vector<std::string>& headers = {});
