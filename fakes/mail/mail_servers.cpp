@@ -50,7 +50,11 @@ net::awaitable<void> mail_servers::accept_loop(tcp::acceptor& a, std::string pro
     auto [ec, sock] = co_await a.async_accept(net::as_tuple(net::use_awaitable));
     if (ec) {
       if (ec == net::error::operation_aborted || !a.is_open()) co_return;
-      continue;  // e.g. EMFILE: keep serving the sessions we have
+      // e.g. EMFILE: keep serving the sessions we have, and do not spin on the error.
+      net::steady_timer pause(io_);
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+      continue;
     }
     if (*active >= ctx_.cfg.max_sessions) {
       boost::system::error_code ignored;
