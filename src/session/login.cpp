@@ -133,7 +133,10 @@ net::awaitable<login_result> login(login_options o, std::shared_ptr<ssl::context
 
   res.outcome = fsm->outcome();
   res.facts = fsm->facts();
-  res.facts.sasl_server_error = red.apply(res.facts.sasl_server_error);
+  // Everything the server said passes the redactor: a server may echo what it was sent.
+  for (auto* text : {&res.facts.sasl_server_error, &res.facts.greeting, &res.facts.capabilities,
+                     &res.facts.capabilities_after_auth})
+    *text = red.apply(*text);
   res.tls = tp.tls();
   res.tls.insecure = o.insecure;
   if (res.outcome.error) res.detail = tp.last_detail();

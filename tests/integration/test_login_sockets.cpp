@@ -2,7 +2,9 @@
 // handshakes, certificate checks, STARTTLS, connection failures and deadlines.
 #include <gtest/gtest.h>
 
+#include "core/base64.hpp"
 #include "core/error.hpp"
+#include "sasl/mechanism.hpp"
 #include "exchange_wire.hpp"
 #include "script_server.hpp"
 #include "session/login.hpp"
@@ -160,4 +162,24 @@ TEST(LoginSockets, StartTlsHandshakeFailureIsNamed) {
   auto r = login_blocking(opts(protocol::smtp, srv.port()));
   EXPECT_EQ(r.outcome.error, errc::cert_untrusted);
   EXPECT_EQ(r.outcome.failed_phase, phase::tls_upgrade);
+}
+
+TEST(LoginSockets, ServerEchoingTheTokenNeverReachesTheResult) {
+  // A hostile server repeats the credentials it received in every reply it can.
+  auto o = opts(protocol::smtp, 0);
+  std::string b64 = base64_encode(sasl::xoauth2_payload("alice@contoso.com", "integration-token-123"));
+  script_server srv({send(exo::smtp_greeting), expect("EHLO "), send(exo::smtp_ehlo_pre),
+                     expect("STARTTLS"), send("220 2.0.0 SMTP server ready\r\n"), starttls(),
+                     expect("EHLO "), send(exo::smtp_ehlo_post), expect("AUTH XOAUTH2 "),
+                     send("535 5.7.3 you sent " + b64 + " integration-token-123\r\n"),
+                     expect("QUIT"), send("221 2.0.0 Bye\r\n")},
+                    pki().good, false);
+  o.port = srv.port();
+  auto r = login_blocking(o);
+  EXPECT_EQ(r.outcome.error, errc::login_denied);
+  std::string all = r.outcome.reply + r.outcome.message + r.detail + r.facts.sasl_server_error;
+  for (const auto& l : r.transcript) all += l.text;
+  EXPECT_EQ(all.find("integration-token-123"), std::string::npos) << all;
+  EXPECT_EQ(all.find(b64), std::string::npos);
+  EXPECT_NE(r.outcome.reply.find("<XOAUTH2 payload sha256:"), std::string::npos) << r.outcome.reply;
 }
