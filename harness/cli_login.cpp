@@ -5,9 +5,11 @@
 #include <memory>
 
 #include "core/error.hpp"
+#include "core/json_doc.hpp"
 #include "exit_codes.hpp"
 #include "login_render.hpp"
 #include "session/login.hpp"
+#include "token_config.hpp"
 #include "token_source.hpp"
 
 namespace mh::cli {
@@ -33,9 +35,45 @@ struct login_args {
   std::size_t max_line = 64 * 1024;
   bool json = false;
   bool transcript = false;
+  token_options t;  // a flow instead of --token-file/--token-env
 };
 
-int run_login(const login_args& a) {
+// Host, port and TLS mode from the profile where the command line left them out.
+void apply_endpoint(login_args& a, login_options& o) {
+  if (a.t.profile.empty()) return;
+  profile p = resolve_profile(a.t.profile);
+  auto it = p.endpoints.find(o.proto);
+  if (it != p.endpoints.end()) {
+    if (a.host.empty()) o.host = it->second.host;
+    if (a.port == 0) o.port = it->second.port;
+    if (a.tls.empty()) o.tls = it->second.tls;
+  }
+  if (o.ca_file.empty()) o.ca_file = p.ca_file;
+  for (const auto& n : p.notes) std::cerr << "note: " << n << "\n";
+}
+
+// The token from a file, a variable or a flow. A flow's time is the login's token phase.
+std::optional<secret_string> obtain_token(login_args& a, const login_options& o, phase_span& token_span,
+                                          int& exit_code) {
+  if (!a.token_file.empty() || !a.token_env.empty()) {
+    token_read tok = !a.token_file.empty() ? read_token_file(a.token_file) : read_token_env(a.token_env);
+    if (!tok.token) throw usage_error(tok.error);
+    return std::move(tok.token);
+  }
+  if (a.t.ca_file.empty()) a.t.ca_file = o.ca_file;  // one CA for the fake's mail and identity
+  auto started = std::chrono::steady_clock::now();
+  auto tokens = make_credential(resolve_credential(a.t), std::cerr);
+  auto r = tokens->manager->acquire();
+  token_span = {phase::token, std::chrono::nanoseconds(0), std::chrono::steady_clock::now() - started, r.ok()};
+  if (!r.ok()) {
+    std::cerr << "mailharness login: no token: " << r.message << "\n";
+    exit_code = exit_code_for(r.ec, phase::token);
+    return std::nullopt;
+  }
+  return r.token->token;
+}
+
+int run_login(login_args a) {
   login_options o;
   o.proto = a.protocol == "imap" ? protocol::imap
             : a.protocol == "pop3" ? protocol::pop3
@@ -70,18 +108,27 @@ int run_login(const login_args& a) {
     std::cerr << "mailharness login: --send-test-message applies to --protocol smtp only\n";
     return exit_usage;
   }
-  token_read tok = !a.token_file.empty() ? read_token_file(a.token_file) : read_token_env(a.token_env);
-  if (!tok.token) {
-    std::cerr << "mailharness login: " << tok.error << "\n";
+  apply_endpoint(a, o);
+  if (o.host.empty()) {
+    std::cerr << "mailharness login: no host: give --host H or --profile P\n";
     return exit_usage;
   }
-  o.client.creds.token = std::move(*tok.token);
+  phase_span token_span{phase::token, {}, {}, true};
+  int token_exit = exit_usage;
+  auto token = obtain_token(a, o, token_span, token_exit);
+  if (!token) return token_exit;
+  o.client.creds.token = std::move(*token);
   if (o.insecure)
     std::cerr << "warning: --insecure: the server certificate and host name are NOT verified\n";
 
   login_result r;
   try {
     r = login_blocking(o);
+    if (token_span.duration.count() > 0) {  // the flow's time comes first
+      for (auto& sp : r.phases) sp.start += token_span.duration;
+      r.phases.insert(r.phases.begin(), token_span);
+      r.total += token_span.duration;
+    }
   } catch (const std::exception& e) {
     std::cerr << "mailharness login: " << e.what() << "\n";
     return exit_usage;
@@ -110,7 +157,7 @@ void add_login_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_option("--protocol", args->protocol, "imap, pop3 or smtp")
       ->required()
       ->check(CLI::IsMember({"imap", "pop3", "smtp"}));
-  cmd->add_option("--host", args->host, "server host name or address")->required();
+  cmd->add_option("--host", args->host, "server host name or address (default: from --profile)");
   cmd->add_option("--port", args->port,
                   "server port (default: imap 993, pop3 995, smtp 587)")
       ->check(CLI::Range(1, 65535));
@@ -149,11 +196,25 @@ void add_login_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_flag("--json", args->json, "print one JSON object (schema mailharness.login/1)");
   cmd->add_flag("--transcript", args->transcript,
                 "print the conversation; tokens and payloads are replaced by fingerprints");
+  add_token_options(cmd, args->t, true, false);
   cmd->callback([args, on_exit] {
-    if (args->token_file.empty() && args->token_env.empty())
-      throw CLI::ValidationError("--token-file or --token-env",
-                                 "one of --token-file F or --token-env VAR is required");
-    on_exit(run_login(*args));
+    bool have_token = !args->token_file.empty() || !args->token_env.empty();
+    bool flow = !args->t.flow.empty() || !args->t.profile.empty();
+    if (!have_token && !flow)
+      throw CLI::ValidationError("--token-file, --token-env or --flow",
+                                 "give the token with --token-file F or --token-env VAR, or get one with "
+                                 "--flow (see mailharness token --help) or --profile");
+    if (have_token && !args->t.flow.empty())
+      throw CLI::ValidationError("--flow", "--flow and --token-file/--token-env exclude each other");
+    try {
+      on_exit(run_login(*args));
+    } catch (const usage_error& e) {
+      std::cerr << "mailharness login: " << e.what() << "\n";
+      on_exit(exit_usage);
+    } catch (const config_error& e) {
+      std::cerr << "mailharness login: " << e.what() << "\n";
+      on_exit(exit_usage);
+    }
   });
 }
 

@@ -6,7 +6,11 @@ namespace mh::cli {
 
 int exit_code_for(std::error_code ec, phase failed_phase) {
   if (!ec) return exit_pass;
-  switch (classify(ec)) {
+  error_class c = classify(ec);
+  // The token endpoint failing us (not saying no) is an infrastructure failure.
+  if (failed_phase == phase::token && c != error_class::rejected && c != error_class::local)
+    return exit_unreachable;
+  switch (c) {
     case error_class::connect: return exit_unreachable;
     case error_class::local: return exit_usage;
     case error_class::timeout:

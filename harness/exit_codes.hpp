@@ -14,7 +14,8 @@ inline constexpr int exit_usage = 2;
 inline constexpr int exit_unreachable = 3;
 
 // The exit code for a login outcome: connect-class errors and timeouts before the first
-// byte from the server mean "unreachable"; local errors mean configuration.
+// byte from the server mean "unreachable"; local errors mean configuration. In phase token,
+// anything but a refusal (AADSTS error) or a local error is "unreachable".
 int exit_code_for(std::error_code ec, phase failed_phase);
 
 }  // namespace mh::cli

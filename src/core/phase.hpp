@@ -8,6 +8,7 @@
 namespace mh {
 
 enum class phase {
+  token,        // token acquisition (cache hit or a token request), when the login needs one
   resolve,
   connect,
   tls,          // implicit TLS handshake
@@ -23,10 +24,10 @@ enum class phase {
   logout,
 };
 
-inline constexpr std::size_t phase_count = 13;
+inline constexpr std::size_t phase_count = 14;
 
 inline constexpr std::array<std::string_view, phase_count> phase_names = {
-    "resolve",     "connect", "tls",        "greeting", "capability", "starttls", "tls_upgrade",
+    "token",       "resolve",     "connect", "tls",        "greeting", "capability", "starttls", "tls_upgrade",
     "capability2", "auth",    "capability3", "probe",   "send",       "logout"};
 
 constexpr std::string_view phase_name(phase p) noexcept {

@@ -6,6 +6,7 @@
 #include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/redact.hpp"
+#include "oauth/pkce.hpp"
 
 namespace mh::oauth {
 namespace {
@@ -31,6 +32,10 @@ std::string endpoint_config::token_endpoint() const {
 
 std::string endpoint_config::devicecode_endpoint() const {
   return trim_slash(authority) + "/" + tenant + "/oauth2/v2.0/devicecode";
+}
+
+std::string endpoint_config::authorize_endpoint() const {
+  return trim_slash(authority) + "/" + tenant + "/oauth2/v2.0/authorize";
 }
 
 token_client::token_client(endpoint_config e, http_client& http, unix_clock_fn clock)
@@ -68,7 +73,7 @@ token_result token_client::post_token(form_fields f, const client_auth& a) {
   redactor secrets;
   for (const auto& [k, v] : f) {
     if (k == "client_secret" || k == "password" || k == "refresh_token" || k == "client_assertion" ||
-        k == "device_code") {
+        k == "device_code" || k == "code" || k == "code_verifier") {
       secrets.add(v, k);
       secrets.add(url_encode(v), k);
     }
@@ -169,6 +174,55 @@ token_result token_client::device_code(const client_auth& a, const std::string& 
       return r;
     }
   }
+}
+
+token_result token_client::redeem_code(const client_auth& a, const secret_string& code,
+                                       const std::string& redirect_uri, const secret_string& code_verifier,
+                                       const std::string& scope) {
+  form_fields f{{"grant_type", "authorization_code"}, {"code", std::string(code.reveal())},
+                {"redirect_uri", redirect_uri}};
+  if (!code_verifier.empty()) f.emplace_back("code_verifier", std::string(code_verifier.reveal()));
+  if (!scope.empty()) f.emplace_back("scope", scope);
+  return post_token(std::move(f), a);
+}
+
+token_result token_client::auth_code(const client_auth& a, const auth_code_options& o, const navigate_fn& navigate) {
+  loopback_redirect listener(o.listener);
+  std::string why;
+  if (auto ec = listener.listen(&why)) {
+    token_result r;
+    r.ec = ec;
+    r.message = why;
+    return r;
+  }
+  return auth_code(a, o, listener, navigate);
+}
+
+token_result token_client::auth_code(const client_auth& a, const auth_code_options& o, loopback_redirect& listener,
+                                     const navigate_fn& navigate) {
+  auto fail = [](std::error_code ec, std::string message) {
+    token_result r;
+    r.ec = ec;
+    r.message = std::move(message);
+    return r;
+  };
+  // RFC 8252 §7.3 names the IP literal; Entra registers and MSAL uses "localhost" for native
+  // apps. The listener is IPv4 only, so "[::1]" is not offered.
+  if (o.redirect_host != "localhost" && o.redirect_host != "127.0.0.1")
+    return fail(errc::config_invalid, "redirect host must be localhost or 127.0.0.1, not '" + o.redirect_host + "'");
+  if (listener.port() == 0) return fail(errc::internal, "auth_code: the loopback listener is not listening");
+  auto pkce = make_pkce();
+  auto state = make_state();
+  if (!pkce || !state) return fail(errc::internal, "the system random generator failed (RAND_bytes)");
+  std::string redirect = listener.redirect_uri(o.redirect_host);
+  authorize_request q{e_.authorize_endpoint(), e_.client_id, redirect, o.scope, *state,
+                      pkce->challenge, o.login_hint, o.prompt};
+  navigate(authorize_url(q));
+  redirect_result rr = listener.wait(*state);
+  if (rr.ec == errc::token_request_denied)
+    return authorize_error(rr, "GET " + url_for_display(e_.authorize_endpoint()));
+  if (rr.ec) return fail(rr.ec, rr.message);
+  return redeem_code(a, rr.code, redirect, pkce->verifier, o.scope);
 }
 
 }  // namespace mh::oauth

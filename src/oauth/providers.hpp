@@ -1,5 +1,6 @@
 // Token providers (exchange-facts §5): client credentials (secret or certificate), refresh
-// token, password (ROPC) and device code, against {authority}/{tenant}/oauth2/v2.0/….
+// token, password (ROPC), device code and authorization code with PKCE over a loopback
+// redirect, against {authority}/{tenant}/oauth2/v2.0/….
 // Synchronous, over http_client (retries, timeouts, size cap). Every result is a value:
 // tokens, or an error with the AADSTS details when the endpoint said no. Secrets travel as
 // secret_string and never appear in messages.
@@ -11,7 +12,9 @@
 
 #include "core/secret.hpp"
 #include "oauth/assertion.hpp"
+#include "oauth/authorize.hpp"
 #include "oauth/http_client.hpp"
+#include "oauth/loopback_redirect.hpp"
 #include "oauth/token_response.hpp"
 
 namespace mh::oauth {
@@ -28,6 +31,7 @@ struct endpoint_config {
   std::string client_id;
   std::string token_endpoint() const;       // {authority}/{tenant}/oauth2/v2.0/token
   std::string devicecode_endpoint() const;  // {authority}/{tenant}/oauth2/v2.0/devicecode
+  std::string authorize_endpoint() const;   // {authority}/{tenant}/oauth2/v2.0/authorize
 };
 
 // How a confidential client proves itself; none for public clients.
@@ -64,6 +68,23 @@ class token_client {
   token_result device_code(const client_auth& a, const std::string& scope,
                            const std::function<void(const device_prompt&)>& show,
                            const sleep_fn& sleep);
+  // Authorization code with PKCE S256 (RFC 7636, RFC 8252): opens a loopback listener
+  // (o.listener), calls `navigate` with the authorize URL (redirect_uri
+  // http://<o.redirect_host>:<port><path>, a fresh state and verifier), waits for the
+  // browser's redirect, then redeems the code. Errors: config_invalid (listener cannot
+  // bind, bad redirect_host), internal (no random bytes), timed_out / operation_canceled /
+  // bad_token_response (state mismatch) from the listener, token_request_denied with `aad`
+  // for an error on the redirect (consent_required, AADSTS65001, …) or at the token endpoint.
+  token_result auth_code(const client_auth& a, const auth_code_options& o, const navigate_fn& navigate);
+  // The same with a listener the caller opened with listen() (its port is known before
+  // navigating; it may be cancel()ed from another thread); o.listener is not used.
+  token_result auth_code(const client_auth& a, const auth_code_options& o, loopback_redirect& listener,
+                         const navigate_fn& navigate);
+  // Redeems an authorization code (grant_type=authorization_code): the back half of
+  // auth_code, also for a code obtained elsewhere. `redirect_uri` must be the one of the
+  // authorize request; `code_verifier` empty when the request had no code_challenge.
+  token_result redeem_code(const client_auth& a, const secret_string& code, const std::string& redirect_uri,
+                           const secret_string& code_verifier, const std::string& scope);
 
   const endpoint_config& endpoint() const { return e_; }
 

@@ -56,7 +56,10 @@ acquire_result token_manager::lease_locked(const char* source, std::int64_t now)
   stats_.min_remaining_s = std::min(stats_.min_remaining_s, remaining);
   if (std::string_view(source) == "memory") ++stats_.from_memory;
   if (std::string_view(source) == "cache") ++stats_.from_cache;
-  r.token = lease{e.access_token, e.expires_at, e.fingerprint, source};
+  bool reused = std::string_view(source) == "memory" || std::string_view(source) == "cache";
+  r.token = lease{e.access_token, e.expires_at, e.fingerprint, source, e.scope,
+                  refresh_token_.empty() ? std::string() : fingerprint(refresh_token_.reveal()),
+                  reused ? 0 : e.attempts};
   return r;
 }
 
@@ -65,13 +68,19 @@ void token_manager::load_cache_locked() {
   cache_checked_ = true;
   std::optional<cache_entry> c;
   std::string why;
-  if (cache_->load(key_, c, &why) || !c) return;  // an unusable cache is not fatal here
+  if (auto ec = cache_->load(key_, c, &why)) {
+    cache_error_.ec = ec;  // refused for good: never half-read, never overwritten
+    cache_error_.message = why;
+    return;
+  }
+  if (!c) return;
   if (refresh_token_.empty()) refresh_token_ = c->refresh_token;
-  if (c->access_token.empty()) return;
+  if (c->access_token.empty() || source_.force_request) return;
   entry e;
   e.access_token = c->access_token;
   e.expires_at = c->expires_at;
   e.refresh_at = c->refresh_at;
+  e.scope = c->scope;
   e.margin = effective_margin(c->expires_at - c->obtained_at);
   e.fingerprint = fingerprint(c->access_token.reveal());
   e.origin = "cache";
@@ -90,6 +99,7 @@ acquire_result token_manager::acquire() {
   std::unique_lock l(mu_);
   ++stats_.acquires;
   load_cache_locked();
+  if (cache_error_.ec) return cache_error_;
   if (auto r = fresh_locked()) return *r;
   if (in_flight_) {
     ++stats_.joined;
@@ -106,6 +116,12 @@ void token_manager::async_acquire(std::function<void(acquire_result)> done) {
   std::unique_lock l(mu_);
   ++stats_.acquires;
   load_cache_locked();
+  if (cache_error_.ec) {
+    auto r = cache_error_;
+    l.unlock();
+    done(std::move(r));
+    return;
+  }
   if (auto r = fresh_locked()) {
     l.unlock();
     done(std::move(*r));
@@ -188,6 +204,7 @@ acquire_result token_manager::fetch() {
   if (t.refresh_in) e.refresh_at = sent_at + *t.refresh_in;
   e.margin = effective_margin(t.expires_in);
   e.scope = t.scope;
+  e.attempts = tr.attempts;
   e.fingerprint = fingerprint(t.access_token.reveal());
   e.origin = refreshed ? "refreshed" : "token endpoint";
   if (!t.refresh_token.empty()) refresh_token_ = t.refresh_token;

@@ -17,7 +17,8 @@
 //   sends none, the one that worked is kept. A refresh token the server refuses
 //   (invalid_grant) is dropped and, if the credential can sign in again, it does.
 // - With a cache, every new token is written to it (0600, atomic, locked) and a fresh cached
-//   token is used before any request.
+//   token is used before any request. An unusable cache file (corrupt, foreign) fails every
+//   call with cache_unusable naming the file: it is never half-read or overwritten.
 // - Failures are values (ec, message, AADSTS details) and are not cached: the next call
 //   tries again; http_client has already retried 429/5xx honouring Retry-After.
 #pragma once
@@ -46,6 +47,9 @@ struct token_source {
   std::function<token_result()> sign_in;
   std::function<token_result(const secret_string& refresh_token)> redeem;
   secret_string initial_refresh_token;  // e.g. from --refresh-token-file
+  // The first acquire makes a request even if the cache holds a usable token, and the
+  // initial refresh token wins over a cached one (an explicit --refresh-token-file).
+  bool force_request = false;
 };
 
 struct lease {
@@ -53,6 +57,9 @@ struct lease {
   std::int64_t expires_at = 0;   // unix seconds
   std::string fingerprint;       // sha256:… of the token
   std::string source;            // "memory", "cache", "token endpoint", "refreshed"
+  std::string scope;             // as granted
+  std::string refresh_fingerprint;  // of the newest refresh token; empty if none
+  int attempts = 0;              // HTTP attempts of the request that produced it (0: reused)
 };
 
 struct acquire_result {
@@ -108,6 +115,7 @@ class token_manager {
     secret_string refresh_token;
     std::string scope;
     std::string fingerprint;
+    int attempts = 0;
     refresh_policy margin;       // the policy's margin, capped at half this token's lifetime
     std::string origin;          // lease source while it is current
   };
@@ -134,6 +142,7 @@ class token_manager {
   std::optional<entry> current_;
   secret_string refresh_token_;      // newest refresh token known
   bool cache_checked_ = false;
+  acquire_result cache_error_;       // the cache file is unusable: every call fails with this
   bool in_flight_ = false;
   std::uint64_t generation_ = 0;     // bumped when a request finishes
   acquire_result last_;              // result of the last request, for joined waiters
