@@ -96,10 +96,11 @@ fake_exchange::fake_exchange(net::io_context& io, fake_options o)
 }
 
 // /_fake/faults/mail: GET lists the rules, POST adds one rule or an array of rules, DELETE
-// clears them.
+// clears them. /_fake/verdicts: GET only (see verdicts_route).
 std::optional<std::pair<int, nlohmann::json>> fake_exchange::control(std::string_view method,
                                                                      std::string_view path,
                                                                      const nlohmann::json& body) {
+  if (path == "verdicts") return verdicts_route(method, body);
   if (path != "faults/mail") return std::nullopt;
   if (method == "DELETE") faults_.clear();
   else if (method == "POST") {
@@ -120,6 +121,26 @@ std::optional<std::pair<int, nlohmann::json>> fake_exchange::control(std::string
   }
   events_.add("control.faults", {{"method", std::string(method)}, {"rules", faults_.to_json()}});
   return std::pair<int, nlohmann::json>{200, {{"faults", faults_.to_json()}}};
+}
+
+// GET /_fake/verdicts[?client_id=ID][&rejection_window_s=S][&refresh_margin_s=S]
+// [&burst_window_ms=MS]: the verdicts document; the query overrides the fake's options for
+// this answer only. (identity_server hands a GET's query parameters over as `query`.)
+std::pair<int, nlohmann::json> fake_exchange::verdicts_route(std::string_view method,
+                                                             const nlohmann::json& query) const {
+  if (method != "GET")
+    return {405, {{"error", "invalid_request"}, {"error_description", "use GET"}}};
+  std::string why;
+  auto opts = verdict_options_from_json(query, o_.verdicts, &why);
+  if (!opts) return {400, {{"error", "invalid_request"}, {"error_description", why}}};
+  std::string client;
+  if (auto it = query.find("client_id"); it != query.end() && it->is_string()) client = it->get<std::string>();
+  auto doc = to_json(evaluate(events_.snapshot(), *opts), client);
+  return {200, nlohmann::json::parse(doc.dump())};
+}
+
+nlohmann::ordered_json fake_exchange::verdicts(std::string_view client_id) const {
+  return to_json(evaluate(events_.snapshot(), o_.verdicts), client_id);
 }
 
 fake_exchange::~fake_exchange() { stop(); }

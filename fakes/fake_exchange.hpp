@@ -15,6 +15,7 @@
 #include "identity/identity_server.hpp"
 #include "identity/key_store.hpp"
 #include "mail/mail_servers.hpp"
+#include "observe/verdicts.hpp"
 
 namespace mh::fake {
 
@@ -28,6 +29,7 @@ struct fake_options {
   mail_config mail;                        // ports and server behaviour
   std::vector<fault_rule> faults;          // active from the start
   bool persist_mail = false;               // keep the mail store in <state_dir>/mail.json
+  verdict_options verdicts;                // defaults of GET /_fake/verdicts and verdicts()
 };
 
 class fake_exchange {
@@ -48,12 +50,17 @@ class fake_exchange {
   identity_server& identity() { return *identity_; }
   const mail_servers& mail() const { return *mail_; }
   const std::string& ca_file() const { return ca_file_; }
+  // The token-refresh verdicts document (observe/verdicts.hpp) over the events so far, with
+  // the fake's verdict options; `client_id` non-empty: that client's entries only.
+  nlohmann::ordered_json verdicts(std::string_view client_id = {}) const;
 
  private:
   std::string mail_file() const;
   std::optional<std::pair<int, nlohmann::json>> control(std::string_view method,
                                                         std::string_view path,
                                                         const nlohmann::json& body);
+  std::pair<int, nlohmann::json> verdicts_route(std::string_view method,
+                                                const nlohmann::json& query) const;
   fake_options o_;
   tenant tenant_;
   event_log events_;

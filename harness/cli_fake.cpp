@@ -30,6 +30,8 @@ struct fake_args {
   std::vector<std::string> faults;
   std::string faults_file;
   std::string events_file;
+  std::string verdicts_file;
+  fake::verdict_options verdicts;
   bool persist_mail = false;
 };
 
@@ -84,6 +86,7 @@ int run_fake(const fake_args& a) {
   o.mail.smtp_concurrency_limit = a.smtp_concurrency_limit;
   o.faults = load_faults(a);
   o.persist_mail = a.persist_mail;
+  o.verdicts = a.verdicts;
   if (a.listen != "127.0.0.1" && a.listen != "::1")
     std::cerr << "warning: the fake listens on " << a.listen
               << ", not only on loopback: anyone who reaches it can use the demo credentials\n";
@@ -108,6 +111,8 @@ int run_fake(const fake_args& a) {
   io.run();
   if (!a.events_file.empty())
     fake::write_file_atomically(a.events_file, fx.events().to_json().dump(2) + "\n");
+  if (!a.verdicts_file.empty())
+    fake::write_file_atomically(a.verdicts_file, fx.verdicts().dump(2) + "\n");
   if (!a.ready_file.empty()) ::unlink(a.ready_file.c_str());
   return exit_pass;
 }
@@ -155,6 +160,20 @@ void add_fake_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_option("--faults", a->faults_file, "a JSON file with an array of fault rules")
       ->check(CLI::ExistingFile);
   cmd->add_option("--events-file", a->events_file, "write the event log (what clients did) here at exit");
+  cmd->add_option("--verdicts-file", a->verdicts_file,
+                  "write the token-refresh verdicts of the observed clients here at exit "
+                  "(JSON mailharness.verdicts/1, see fakes/observe/VERDICTS.md)");
+  cmd->add_option("--rejection-window", a->verdicts.rejection_window_s,
+                  "verdicts: seconds of lifetime below which the server rejects a token "
+                  "(Exchange: about 600; default 0 = only expired tokens)")
+      ->check(CLI::Range(0, 86400));
+  cmd->add_option("--refresh-margin", a->verdicts.margin_s,
+                  "verdicts: seconds of lifetime a client must have left at every use (default 0)")
+      ->check(CLI::Range(0, 86400));
+  cmd->add_option("--burst-window", a->verdicts.burst_window_ms,
+                  "verdicts: token requests for one credential closer than this many ms are "
+                  "duplicates (single flight; default 1000)")
+      ->check(CLI::Range(0, 3600 * 1000));
   cmd->add_flag("--persist-mail", a->persist_mail,
                 "keep mailbox contents across restarts in <state-dir>/mail.json (default: in memory)");
   cmd->callback([a, on_exit] { on_exit(run_fake(*a)); });

@@ -7,6 +7,7 @@
 
 #include "cli_fake.hpp"
 #include "cli_login.hpp"
+#include "cli_run.hpp"
 #include "cli_token.hpp"
 #include "exit_codes.hpp"
 
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   mh::cli::add_login_command(app, [&](int c) { code = c; });
   mh::cli::add_token_command(app, [&](int c) { code = c; });
   mh::cli::add_fake_command(app, [&](int c) { code = c; });
+  mh::cli::add_run_command(app, [&](int c) { code = c; });
+  mh::cli::add_report_command(app, [&](int c) { code = c; });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

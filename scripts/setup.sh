@@ -12,7 +12,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # real peers for interop tests
-  openssl curl python3 python3-msal dovecot-imapd dovecot-pop3d dovecot-submissiond
+  openssl curl python3 python3-msal python3-jsonschema chromium dovecot-imapd dovecot-pop3d dovecot-submissiond
 )
 
 missing=()

@@ -197,6 +197,13 @@ http_answer identity_server::control(const http_request& req, std::string_view p
     return to_http(std::move(a), &req);
   }
   if (extension_) {
+    // A GET has no body: the extension gets its query parameters as a JSON object instead.
+    if (req.method() == http::verb::get) {
+      auto q = parse_form(split_target(req.target()).second);
+      if (!q) return fail(400, "malformed query string");
+      body = nlohmann::json::object();
+      for (const auto& [k, v] : q->items()) body[k] = v;
+    }
     if (auto r = extension_(req.method_string(), path, body))
       return reply(r->first, nlohmann::ordered_json::parse(r->second.dump()));
   }

@@ -108,6 +108,11 @@ auth_result check_mail_login(mail_protocol proto, std::string_view mech, std::st
   const auto& c = tok->claims;
   r.expires = int_claim(c, "exp");
   r.issued = int_claim(c, "iat");
+  // Who presented it, known from here on (also for expired tokens: the event log needs it).
+  std::string scp = claim(c, "scp");
+  r.client_id = claim(c, "appid");
+  r.app_only = scp.empty();
+  r.principal = r.app_only ? r.client_id : claim(c, "upn");
   if (r.expires == 0 || now >= r.expires) return fail(r, "the token has expired");
   if (int_claim(c, "nbf") > now + 300) return fail(r, "the token is not valid yet");
   std::string aud = claim(c, "aud");
@@ -118,11 +123,8 @@ auth_result check_mail_login(mail_protocol proto, std::string_view mech, std::st
     return fail(r, "the token was issued for another tenant");
 
   const mailbox* box = t.find_mailbox(decoded->user);
-  std::string scp = claim(c, "scp");
-  r.app_only = scp.empty();
   if (r.app_only) {
-    std::string appid = claim(c, "appid");
-    r.principal = appid;
+    const std::string& appid = r.client_id;
     const app* a = t.find_app(appid);
     if (!a) return fail(r, "unknown application " + appid);
     if (!has_role(c, needed_role(proto)))
@@ -139,8 +141,7 @@ auth_result check_mail_login(mail_protocol proto, std::string_view mech, std::st
       return r;
     }
   } else {
-    std::string upn = claim(c, "upn");
-    r.principal = upn;
+    const std::string& upn = r.principal;
     if (!has_word(scp, needed_scope(proto)))
       return fail(r, "the delegated token's scp lacks " + std::string(needed_scope(proto)));
     if (!box) return fail(r, "no mailbox " + decoded->user);

@@ -31,7 +31,8 @@ struct auth_result {
   auth_verdict verdict = auth_verdict::failed;
   std::string reason;         // why, for events and tests
   std::string mailbox;        // the mailbox opened (the SASL user), when known
-  std::string principal;      // client id (app-only) or UPN (delegated)
+  std::string principal;      // client id (app-only) or UPN (delegated), once the token verifies
+  std::string client_id;      // the token's appid claim, once the token verifies
   bool app_only = false;
   bool canonical = false;     // the SASL payload had the canonical form
   std::string deviation;      // how it was not canonical

@@ -28,6 +28,7 @@ auth_result check_and_record(session_io& io, std::string_view mech, std::string_
                       {"form", initial_response ? "initial-response" : "two-step"},
                       {"mailbox", r.mailbox},
                       {"principal", r.principal},
+                      {"client_id", r.client_id},
                       {"app_only", r.app_only},
                       {"canonical", r.canonical},
                       {"verdict", verdicts[static_cast<int>(r.verdict)]},

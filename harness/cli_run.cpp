@@ -1,0 +1,222 @@
+#include "cli_run.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "core/files.hpp"
+#include "core/json_doc.hpp"
+#include "exit_codes.hpp"
+#include "report/render.hpp"
+#include "runner.hpp"
+#include "scenario.hpp"
+
+namespace mh::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_sigint(int) { g_stop.store(true); }
+
+struct run_args {
+  std::vector<std::string> paths;
+  std::string target = "embedded";
+  std::vector<std::string> tags, ids;
+  std::string out = "reports";
+  std::string state_dir;
+  std::string shard;
+  bool list = false;
+  bool quiet = false;
+};
+
+std::vector<scenario> select(const run_args& a) {
+  std::vector<scenario> all;
+  if (a.paths.empty()) {
+    all = default_suite();
+  } else {
+    for (const auto& p : a.paths) {
+      auto v = load_scenario_path(p);
+      all.insert(all.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+    }
+  }
+  std::map<std::string, std::string> seen;
+  for (const auto& s : all) {
+    auto [it, fresh] = seen.emplace(s.id, s.file);
+    if (!fresh) throw config_error(s.file, 0, 0, "/id", "scenario id \"" + s.id + "\" is also used in " + it->second);
+  }
+  std::vector<scenario> out;
+  for (auto& s : all) {
+    bool tag_ok = a.tags.empty() || std::any_of(a.tags.begin(), a.tags.end(), [&](const std::string& t) {
+                    return std::find(s.tags.begin(), s.tags.end(), t) != s.tags.end();
+                  });
+    bool id_ok = a.ids.empty() ||
+                 std::any_of(a.ids.begin(), a.ids.end(), [&](const std::string& g) { return glob_match(g, s.id); });
+    if (tag_ok && id_ok) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::optional<std::pair<int, int>> parse_shard(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  int i = 0, n = 0;
+  char extra = 0;
+  if (std::sscanf(s.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 1 || i > n)
+    throw CLI::ValidationError("--shard", "expected I/N with 1 <= I <= N, e.g. 2/4");
+  return std::pair{i, n};
+}
+
+std::string default_state_dir() {
+  const char* x = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string base = x && *x ? x : home && *home ? std::string(home) + "/.local/state" : "/tmp";
+  return base + "/mailharness/run";
+}
+
+// Writes the report set atomically: a crash or a full disk never leaves a truncated report
+// presented as complete.
+void write_reports(const nlohmann::json& report, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir + "/report.json", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  write_file_atomically(dir + "/junit.xml", render_junit(report));
+  write_file_atomically(dir + "/report.html", render_html(report));
+  write_file_atomically(dir + "/report.md", render_markdown(report));
+}
+
+int exit_for_report(const nlohmann::json& report) {
+  const auto& s = report.at("summary");
+  if (s.value("failed", 0) > 0) return exit_fail;
+  if (s.value("errors", 0) > 0) return exit_unreachable;
+  if (report.value("interrupted", false)) return exit_fail;
+  return exit_pass;
+}
+
+int run(const run_args& a) {
+  auto suite = select(a);
+  if (a.list) {
+    for (const auto& s : suite) {
+      std::cout << s.id << "  " << s.title << "  [";
+      for (std::size_t i = 0; i < s.tags.size(); ++i) std::cout << (i ? "," : "") << s.tags[i];
+      std::cout << "]  " << s.file << "\n";
+    }
+    return exit_pass;
+  }
+  if (suite.empty()) {
+    std::cerr << "mailharness run: no scenario matches the filters\n";
+    return exit_usage;
+  }
+  run_options o;
+  o.target = a.target;
+  o.state_dir = a.state_dir.empty() ? default_state_dir() : a.state_dir;
+  o.shard = parse_shard(a.shard);
+  o.stop = &g_stop;
+  bool tty = ::isatty(STDERR_FILENO);
+  auto t0 = std::chrono::steady_clock::now();
+  if (!a.quiet)
+    o.on_progress = [tty, t0](const run_progress& p) {
+      double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      double rate = el > 0 ? p.done / el : 0;
+      double eta = rate > 0 ? (p.total - p.done) / rate : 0;
+      char line[256];
+      std::snprintf(line, sizeof line, "[%zu/%zu] %.1f/s, %zu failed, ETA %.0f s  %s", p.done, p.total, rate, p.failed,
+                    eta, p.current.c_str());
+      if (tty) std::cerr << "\r\033[K" << line << std::flush;
+      else std::cerr << line << "\n";
+    };
+  std::signal(SIGINT, on_sigint);
+  auto report = run_suite(suite, o);
+  std::signal(SIGINT, SIG_DFL);
+  if (tty && !a.quiet) std::cerr << "\r\033[K";
+  write_reports(report, a.out);
+  console_options co;
+  co.color = ::isatty(STDOUT_FILENO);
+  std::cout << render_console(report, co);
+  std::cout << "reports: " << a.out << "/report.json, junit.xml, report.html, report.md\n";
+  return exit_for_report(report);
+}
+
+nlohmann::json read_report(const std::string& path) {
+  std::string why;
+  auto text = read_file_bounded(path, 256 << 20, &why);
+  if (!text) throw config_error(path, 0, 0, "", why);
+  nlohmann::json j = json_doc(*text, path).root();
+  try {
+    check_report(j);
+  } catch (const report_error& e) {
+    throw config_error(path, 0, 0, "", e.what());
+  }
+  return j;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, std::function<void(int)> on_exit) {
+  auto a = std::make_shared<run_args>();
+  auto* cmd = app.add_subcommand("run",
+                                 "Run scenario files or folders (default: the shipped suite) against the embedded "
+                                 "fake Exchange Online or a running fake's ready file; write report.json, "
+                                 "junit.xml, report.html and report.md");
+  cmd->add_option("paths", a->paths, "scenario files or folders (default: the built-in suite)");
+  cmd->add_option("--target", a->target, "embedded (default) or a fake's ready file");
+  cmd->add_option("--tag", a->tags, "run scenarios with this tag (repeatable; any matches)");
+  cmd->add_option("--id", a->ids, "run scenarios whose id matches this glob (repeatable)");
+  cmd->add_option("--out", a->out, "folder for the report set (default: reports)");
+  cmd->add_option("--state-dir", a->state_dir, "embedded fakes' CA and keys (default ~/.local/state/mailharness/run)");
+  cmd->add_option("--shard", a->shard, "run shard I of N (1-based), e.g. 2/4; merge with mailharness report merge");
+  cmd->add_flag("--list", a->list, "list the selected scenarios and exit");
+  cmd->add_flag("--quiet", a->quiet, "no progress lines");
+  cmd->callback([a, on_exit] { on_exit(run(*a)); });
+}
+
+void add_report_command(CLI::App& app, std::function<void(int)> on_exit) {
+  auto* cmd = app.add_subcommand("report", "Re-render a report.json, or merge shard reports");
+  cmd->require_subcommand(1);
+  auto in = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto fmts = std::make_shared<std::vector<std::string>>();
+  auto* render = cmd->add_subcommand("render", "render report.json as HTML, JUnit XML, Markdown or console text");
+  render->add_option("report", *in, "report.json")->required();
+  render->add_option("--format", *fmts, "html, junit, md, console (repeatable; default all files)")
+      ->check(CLI::IsMember({"html", "junit", "md", "console"}));
+  render->add_option("--out", *out, "output folder (default: the report's folder)");
+  render->callback([in, out, fmts, on_exit] {
+    auto report = read_report(*in);
+    std::string dir = out->empty() ? std::filesystem::path(*in).parent_path().string() : *out;
+    if (dir.empty()) dir = ".";
+    std::filesystem::create_directories(dir);
+    std::vector<std::string> f = fmts->empty() ? std::vector<std::string>{"html", "junit", "md"} : *fmts;
+    for (const auto& x : f) {
+      if (x == "html") write_file_atomically(dir + "/report.html", render_html(report));
+      if (x == "junit") write_file_atomically(dir + "/junit.xml", render_junit(report));
+      if (x == "md") write_file_atomically(dir + "/report.md", render_markdown(report));
+      if (x == "console") std::cout << render_console(report);
+    }
+    on_exit(exit_for_report(report));
+  });
+  auto ins = std::make_shared<std::vector<std::string>>();
+  auto mout = std::make_shared<std::string>("merged");
+  auto* merge = cmd->add_subcommand("merge", "merge shard reports (histograms merge exactly) and render the set");
+  merge->add_option("reports", *ins, "report.json files of the shards")->required();
+  merge->add_option("--out", *mout, "output folder for the merged report set (default: merged)");
+  merge->callback([ins, mout, on_exit] {
+    std::vector<nlohmann::json> docs;
+    for (const auto& p : *ins) docs.push_back(read_report(p));
+    nlohmann::json merged;
+    try {
+      merged = merge_reports(docs);
+    } catch (const report_error& e) {
+      std::cerr << "mailharness report merge: " << e.what() << "\n";
+      on_exit(exit_usage);
+      return;
+    }
+    write_reports(merged, *mout);
+    std::cout << render_console(merged);
+    on_exit(exit_for_report(merged));
+  });
+}
+
+}  // namespace mh::cli

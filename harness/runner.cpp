@@ -1,0 +1,657 @@
+#include "runner.hpp"
+
+#include <curl/curl.h>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/json_doc.hpp"
+#include "core/redact.hpp"
+#include "core/text.hpp"
+#include "fake_exchange.hpp"
+#include "metrics/histogram.hpp"
+#include "net/tls.hpp"
+#include "oauth/providers.hpp"
+#include "oauth/token_manager.hpp"
+#include "report/render.hpp"
+#include "session/login.hpp"
+#include "session/token_await.hpp"
+
+namespace mh::fake {
+extern const std::string_view demo_tenant_json;
+}
+
+namespace mh::cli {
+namespace {
+
+using json = nlohmann::json;
+using steady = std::chrono::steady_clock;
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03lldZ", static_cast<long long>(ms % 1000));
+  return format_utc(ms / 1000, "%Y-%m-%dT%H:%M:%S") + frac;
+}
+
+// Entities in a tenant patch may be addressed by their key instead of by array position:
+// {"mailboxes": {"alice@…": {"imap_enabled": false}}, "apps": {"good": {…}}}.
+void patch_tenant(json& tenant, const json& patch) {
+  static const std::pair<const char*, const char*> keyed[] = {
+      {"apps", "key"}, {"users", "upn"}, {"mailboxes", "address"}};
+  json rest = patch;
+  for (const auto& [list, id] : keyed) {
+    if (!patch.contains(list) || !patch[list].is_object()) continue;
+    auto& arr = tenant[list];
+    for (auto it = patch[list].begin(); it != patch[list].end(); ++it) {
+      auto found = std::find_if(arr.begin(), arr.end(), [&](const json& e) { return e.value(id, "") == it.key(); });
+      if (found == arr.end()) {
+        json added = it.value();
+        added[id] = it.key();
+        arr.push_back(added);
+      } else if (it.value().is_null()) {
+        arr.erase(found);
+      } else {
+        found->merge_patch(it.value());
+      }
+    }
+    rest.erase(list);
+  }
+  tenant.merge_patch(rest);
+}
+
+// A fake Exchange on its own thread, set up as one scenario says.
+class embedded_fake {
+ public:
+  embedded_fake(const std::string& state_dir, const scenario& s) {
+    fake::fake_options o;
+    o.state_dir = state_dir;
+    if (s.fake.token_lifetime_s) o.token_lifetime_s = *s.fake.token_lifetime_s;
+    o.mail.auth_failure_delay = std::chrono::milliseconds(s.fake.auth_failure_delay_ms.value_or(0));
+    for (const auto& f : s.fake.mail_faults) o.faults.push_back(fake::fault_from_json(f));
+    if (!s.fake.tenant_patch.is_null()) {
+      json t = json_doc(fake::demo_tenant_json, "<demo tenant>").root();
+      patch_tenant(t, s.fake.tenant_patch);
+      std::string path = state_dir + "/tenant-" + s.id + ".json";
+      write_file_atomically(path, t.dump(2));
+      o.tenant_file = path;
+    }
+    fx_ = std::make_unique<fake::fake_exchange>(io_, o);
+    if (s.fake.token_fault) {
+      std::string why;
+      auto f = fake::token_faults::from_json(*s.fake.token_fault, &why);
+      if (!f) throw config_error(s.file, 0, 0, "/fake/token_fault", why);
+      fx_->identity().faults().set(*f);
+    }
+    ready_ = fx_->ready_info();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~embedded_fake() {
+    net::post(io_, [this] { fx_->stop(); });
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  const json& ready() const { return ready_; }
+  fake::fake_exchange& fx() { return *fx_; }
+
+ private:
+  net::io_context io_;
+  std::unique_ptr<fake::fake_exchange> fx_;
+  json ready_;
+  std::thread thread_;
+};
+
+// The "browser" of an auth-code sign-in: GET the authorize URL and follow its redirects
+// (the fake signs the login_hint user in at once) to the loopback listener.
+void browse(const std::string& url, const std::string& ca) {
+  CURL* c = curl_easy_init();
+  if (!c) return;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_CAINFO, ca.c_str());
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char*, size_t n, size_t m, void*) { return n * m; });
+  curl_easy_perform(c);
+  curl_easy_cleanup(c);
+}
+
+// One token credential for a case: the token client and its manager.
+struct case_tokens {
+  std::unique_ptr<oauth::http_client> http;
+  std::unique_ptr<oauth::token_client> client;
+  std::unique_ptr<oauth::token_manager> manager;
+  std::string client_id;
+  std::string account;
+  secret_string static_token;
+};
+
+// Why a case cannot run on this target (empty: it can).
+std::string skip_reason(const scenario& s, bool embedded) {
+  if (embedded) return {};
+  for (const auto& n : s.needs) {
+    if (n == "tenant-model")
+      return "needs the embedded fake: it changes the tenant or uses credentials other than the demo app";
+    if (n == "fake" && (!s.fake.tenant_patch.is_null() || s.fake.token_lifetime_s || s.fake.auth_failure_delay_ms))
+      return "needs the embedded fake: it changes the fake's settings";
+  }
+  return {};
+}
+
+std::unique_ptr<case_tokens> make_tokens(const scenario& s, const json& ready, fake::fake_exchange* fx,
+                                         const std::map<std::string, std::string>& vars) {
+  auto t = std::make_unique<case_tokens>();
+  const token_setup& ts = s.token;
+  if (ts.flow == "static") {
+    t->static_token = secret_string(substitute(ts.static_token, vars));
+    return t;
+  }
+  std::string authority = ready.at("authority").get<std::string>();
+  auto slash = authority.find('/', authority.find("//") + 2);
+  oauth::endpoint_config ep;
+  ep.authority = authority.substr(0, slash);
+  ep.tenant = authority.substr(slash + 1);
+  oauth::client_auth auth;
+  bool delegated = ts.flow != "client-credentials";
+  std::string app_key = ts.app == "good" && delegated ? "good-public" : ts.app;
+  if (fx) {
+    const fake::app* a = nullptr;
+    for (const auto& x : fx->tenant_model().apps)
+      if (x.key == app_key) a = &x;
+    if (!a) throw config_error(s.file, 0, 0, "/token/app", "no app \"" + app_key + "\" in the tenant");
+    ep.client_id = a->client_id;
+    if (!a->secrets.empty() && !a->public_client) {
+      auth.type = oauth::client_auth::kind::secret;
+      auth.secret = a->secrets.front().value;
+    }
+  } else {
+    const json& app = ready.at("demo").at("app");
+    ep.client_id = app.at("client_id").get<std::string>();
+    auth.type = oauth::client_auth::kind::secret;
+    auth.secret = secret_string(app.at("client_secret").get<std::string>());
+  }
+  t->client_id = ep.client_id;
+  oauth::http_options ho;
+  ho.ca_file = ready.at("ca_file").get<std::string>();
+  ho.total_timeout = std::chrono::seconds(30);
+  t->http = std::make_unique<oauth::http_client>(ho);
+  t->client = std::make_unique<oauth::token_client>(ep, *t->http);
+  oauth::token_client* tc = t->client.get();
+  oauth::token_source src;
+  std::string scope = delegated ? oauth::delegated_scope : oauth::app_only_scope;
+  if (ts.flow == "client-credentials") {
+    src.sign_in = [tc, auth, scope] { return tc->client_credentials(auth, scope); };
+  } else if (ts.flow == "password") {
+    std::string upn = substitute(ts.user, vars);
+    secret_string pw;
+    for (const auto& u : fx->tenant_model().users)
+      if (u.upn == upn) pw = u.password;
+    t->account = upn;
+    src.sign_in = [tc, auth, scope, upn, pw] { return tc->password(auth, upn, pw, scope); };
+  } else if (ts.flow == "auth-code") {
+    std::string upn = substitute(ts.user, vars);
+    t->account = upn;
+    std::string ca = ho.ca_file;
+    src.sign_in = [tc, auth, scope, upn, ca] {
+      oauth::auth_code_options ao;
+      ao.scope = scope;
+      ao.login_hint = upn;
+      ao.listener.timeout = std::chrono::seconds(30);
+      std::thread browser;
+      auto r = tc->auth_code(auth, ao, [&browser, ca](const std::string& url) {
+        // The "browser": fetch the authorize URL and follow its redirect to our listener.
+        browser = std::thread([url, ca] { browse(url, ca); });
+      });
+      if (browser.joinable()) browser.join();
+      return r;
+    };
+  } else if (ts.flow == "device-code") {
+    std::string upn = substitute(ts.user, vars);
+    t->account = upn;
+    std::string control = ready.value("control", "");
+    std::string ca = ho.ca_file;
+    src.sign_in = [tc, auth, scope, upn, control, ca] {
+      return tc->device_code(
+          auth, scope,
+          [&](const oauth::device_prompt& p) {
+            // The "user": approve the code at the fake's control endpoint.
+            oauth::http_options bo;
+            bo.ca_file = ca;
+            oauth::http_client b(bo);
+            json body = {{"user_code", p.user_code}, {"upn", upn}};
+            b.perform({"POST", control + "/devicecode/approve", body.dump(), {"Content-Type: application/json"}});
+          },
+          [](std::chrono::milliseconds) {});
+    };
+  }
+  if (delegated) src.redeem = [tc, auth, scope](const secret_string& rt) { return tc->refresh(auth, rt, scope); };
+  oauth::cache_key key{ep.authority, ep.tenant, ep.client_id, scope, t->account};
+  t->manager = std::make_unique<oauth::token_manager>(key, std::move(src), oauth::refresh_policy{});
+  return t;
+}
+
+struct error_entry {
+  std::string cls, code, phase, reply, message;
+  std::uint64_t count = 0;
+};
+
+// What one case (scenario x protocol x mailbox x mechanism x form) did.
+struct case_result {
+  std::map<std::string, histogram> phases;
+  std::uint64_t attempts = 0, ok = 0, failed = 0, reconnects = 0;
+  std::map<std::string, error_entry> errors;
+  std::vector<std::string> first_transcript, failure_transcript;
+  std::string token_error;  // AADSTS code or OAuth error of the first refused token request
+};
+
+std::vector<std::string> transcript_text(const login_result& r) {
+  std::vector<std::string> out;
+  for (const auto& l : r.transcript) out.push_back(std::string(1, l.dir) + ": " + l.text);
+  return out;
+}
+
+struct case_ctx {
+  login_options base;
+  std::shared_ptr<ssl::context> tls;
+  case_tokens* tokens = nullptr;
+  load_setup load;
+  steady::time_point deadline;
+  const std::atomic<bool>* stop = nullptr;
+  case_result res;
+};
+
+void record_error(case_result& res, const std::string& cls, const std::string& code, const std::string& ph,
+                  const std::string& reply, const std::string& message) {
+  auto& e = res.errors[cls + "|" + code + "|" + ph + "|" + reply];
+  e.cls = cls;
+  e.code = code;
+  e.phase = ph;
+  e.reply = reply;
+  if (e.message.empty()) e.message = message;
+  ++e.count;
+}
+
+net::awaitable<void> worker(case_ctx& c) {
+  auto ex = co_await net::this_coro::executor;
+  net::steady_timer pause(ex);
+  bool timed = c.load.duration_s > 0;
+  for (int i = 0;; ++i) {
+    bool more = timed ? steady::now() < c.deadline : i < c.load.iterations;
+    if (!more || (c.stop && c.stop->load())) break;
+    if (i > 0 && c.load.pause_ms > 0) {
+      pause.expires_after(std::chrono::milliseconds(c.load.pause_ms));
+      co_await pause.async_wait(net::use_awaitable);
+    }
+    ++c.res.attempts;
+    login_options o = c.base;
+    auto started = steady::now();
+    std::string fp;
+    if (c.tokens->manager) {
+      auto tr = co_await await_token(*c.tokens->manager);
+      auto took = steady::now() - started;
+      c.res.phases["token"].record(took);
+      if (!tr.ok()) {
+        ++c.res.failed;
+        std::string reply = tr.aad ? tr.aad->summary() : std::string();
+        if (c.res.token_error.empty() && tr.aad)
+          c.res.token_error = tr.aad->code ? "AADSTS" + std::to_string(tr.aad->code) : tr.aad->error;
+        record_error(c.res, std::string(class_name(classify(tr.ec))), std::string(code_name(tr.ec)), "token", reply,
+                     tr.message);
+        continue;
+      }
+      o.client.creds.token = tr.token->token;
+      fp = tr.token->fingerprint;
+    } else {
+      o.client.creds.token = c.tokens->static_token;
+    }
+    login_result r = co_await login(o, c.tls);
+    c.res.phases["total"].record(steady::now() - started);
+    for (const auto& sp : r.phases) c.res.phases[std::string(phase_name(sp.ph))].record(sp.duration);
+    if (c.res.first_transcript.empty()) c.res.first_transcript = transcript_text(r);
+    if (r.pass) {
+      ++c.res.ok;
+      continue;
+    }
+    ++c.res.failed;
+    if (c.res.failure_transcript.empty()) c.res.failure_transcript = transcript_text(r);
+    const auto& oc = r.outcome;
+    record_error(c.res, std::string(class_name(classify(oc.error))), std::string(code_name(oc.error)),
+                 std::string(phase_name(oc.failed_phase)), oc.reply, oc.message);
+    // Exchange ends a session whose token expired; the client reconnects with a fresh one.
+    if (oc.reply.find("AccessTokenExpired") != std::string::npos && c.tokens->manager) {
+      c.tokens->manager->invalidate(fp);
+      ++c.res.reconnects;
+    }
+  }
+}
+
+json check(const std::string& name, bool ok, json expected, json actual, std::string message = {}) {
+  json c = {{"name", name}, {"ok", ok}, {"expected", std::move(expected)}, {"actual", std::move(actual)}};
+  if (!message.empty()) c["message"] = message;
+  return c;
+}
+
+const error_entry* main_error(const case_result& r) {
+  const error_entry* best = nullptr;
+  for (const auto& [k, e] : r.errors)
+    if (!best || e.count > best->count) best = &e;
+  return best;
+}
+
+double metric_value(const case_result& r, const std::string& metric, bool& known) {
+  known = true;
+  if (metric == "error_rate") return r.attempts ? static_cast<double>(r.failed) / static_cast<double>(r.attempts) : 0;
+  auto dot = metric.find('.');
+  auto it = r.phases.find(metric.substr(0, dot));
+  if (it == r.phases.end() || it->second.count() == 0) {
+    known = false;
+    return 0;
+  }
+  auto s = latency_summary::of(it->second);
+  std::string q = metric.substr(dot + 1);
+  return q == "p50" ? s.p50 : q == "p90" ? s.p90 : q == "p95" ? s.p95 : q == "p99" ? s.p99
+       : q == "p999" ? s.p999 : q == "max" ? s.max : s.mean;
+}
+
+json evaluate(const scenario& s, const case_result& r, const json& verdicts, const oauth::manager_stats* ts,
+              const std::map<std::string, std::string>& vars) {
+  const expectation& e = s.expect;
+  json checks = json::array();
+  const error_entry* err = main_error(r);
+  bool has_rate = std::any_of(e.thresholds.begin(), e.thresholds.end(),
+                              [](const threshold& t) { return t.metric == "error_rate"; });
+  if (r.attempts == 0) {
+    checks.push_back(check("ran", false, "at least one login", 0, "no login was attempted"));
+  } else if (e.outcome == "pass" && !has_rate) {
+    checks.push_back(check("outcome", r.failed == 0, "pass", r.failed == 0 ? "pass" : "fail",
+                           r.failed ? std::to_string(r.failed) + " of " + std::to_string(r.attempts) +
+                                          " logins failed" + (err ? ": " + err->message : "")
+                                    : ""));
+  } else if (e.outcome == "fail") {
+    checks.push_back(check("outcome", r.ok == 0, "fail", r.ok == 0 ? "fail" : "pass",
+                           r.ok ? std::to_string(r.ok) + " of " + std::to_string(r.attempts) +
+                                      " logins passed but the scenario expects failure"
+                                : ""));
+  }
+  auto field = [&](const char* name, const std::string& want, const std::string& got) {
+    if (!want.empty()) checks.push_back(check(name, want == got, want, got));
+  };
+  std::string none = "(no error)";
+  field("error_class", e.error_class, err ? err->cls : none);
+  field("error", e.error, err ? err->code : none);
+  field("phase", e.phase, err ? err->phase : none);
+  field("reply", substitute(e.reply, vars), err ? err->reply : none);
+  if (!e.reply_contains.empty()) {
+    std::string want = substitute(e.reply_contains, vars);
+    std::string got = err ? err->reply : none;
+    checks.push_back(check("reply_contains", got.find(want) != std::string::npos, want, got));
+  }
+  field("token_error", e.token_error, r.token_error.empty() ? none : r.token_error);
+  for (const auto& t : e.transcript_contains) {
+    std::string want = substitute(t, vars);
+    const auto& tr = r.failure_transcript.empty() ? r.first_transcript : r.failure_transcript;
+    bool found = std::any_of(tr.begin(), tr.end(), [&](const std::string& l) { return l.find(want) != std::string::npos; });
+    checks.push_back(check("transcript_contains", found, want, found ? "present" : "absent"));
+  }
+  if (!e.verdicts.empty()) {
+    std::map<std::string, std::string> got;
+    for (const auto& v : verdicts) got[v.value("name", "")] = v.value("result", "");
+    for (const auto& [name, want] : e.verdicts) {
+      if (name == "all") {
+        std::string failing;
+        for (const auto& [n, res] : got)
+          if (res != want && !(want == "pass" && res == "not_applicable")) failing += (failing.empty() ? "" : ", ") + n;
+        checks.push_back(check("verdicts", failing.empty(), "all " + want, failing.empty() ? "all " + want : failing,
+                               failing.empty() ? "" : "verdicts not " + want + ": " + failing));
+      } else {
+        std::string g = got.count(name) ? got[name] : "missing";
+        checks.push_back(check("verdict " + name, g == want, want, g));
+      }
+    }
+  }
+  if (e.expired_uses) {
+    long long got = 0;
+    for (const auto& v : verdicts)
+      if (v.value("name", "") == "no_expired_token_use") got = v.value("violations", 0LL);
+    checks.push_back(check("expired_uses", got <= *e.expired_uses, *e.expired_uses, got));
+  }
+  if (ts && e.max_token_requests)
+    checks.push_back(check("max_token_requests", static_cast<long long>(ts->requests) <= *e.max_token_requests,
+                           *e.max_token_requests, ts->requests));
+  if (ts && e.min_token_requests)
+    checks.push_back(check("min_token_requests", static_cast<long long>(ts->requests) >= *e.min_token_requests,
+                           *e.min_token_requests, ts->requests));
+  if (e.min_logins)
+    checks.push_back(check("min_logins", static_cast<long long>(r.attempts) >= *e.min_logins, *e.min_logins, r.attempts));
+  for (const auto& t : e.thresholds) {
+    bool known = false;
+    double v = metric_value(r, t.metric, known);
+    checks.push_back(check(t.metric, known && v <= t.max, "<= " + std::to_string(t.max), known ? json(v) : json("no data"),
+                           known ? "" : "no measurements for " + t.metric));
+  }
+  return checks;
+}
+
+std::string record_id(const scenario& s, const std::string& proto, const std::string& user, const std::string& mech,
+                      const std::string& form) {
+  std::string id = s.id + "/" + proto + "/" + user;
+  if (s.login.mechs.size() > 1) id += "/" + mech;
+  if (s.login.forms.size() > 1) id += "/" + form;
+  return id;
+}
+
+protocol to_protocol(const std::string& p) {
+  return p == "imap" ? protocol::imap : p == "pop3" ? protocol::pop3 : protocol::smtp;
+}
+
+// The verdicts of the fake for this case's client, as report entries.
+json verdict_entries(fake::fake_exchange* fx, const case_tokens& t) {
+  json out = json::array();
+  if (!fx || t.client_id.empty()) return out;
+  json doc = fx->verdicts(t.client_id);
+  const json clients = doc.value("clients", json::array());
+  for (const auto& c : clients) {
+    // The entry of this credential: the signed-in user, or the app itself.
+    std::string account = c.contains("account") && c["account"].is_string() ? c["account"].get<std::string>() : "";
+    if (t.account.empty() ? c.value("account_kind", "") != "app" : account != t.account) continue;
+    const json verdicts = c.value("verdicts", json::object());  // items() must not see a temporary
+    for (const auto& [name, v] : verdicts.items()) {
+      json e = {{"name", name}, {"result", v.value("result", "")}};
+      std::string detail = std::to_string(v.value("checked", 0)) + " checked, " +
+                           std::to_string(v.value("violations", 0)) + " violations";
+      if (v.contains("min_remaining_s") && !v["min_remaining_s"].is_null())
+        detail += ", min remaining " + std::to_string(v["min_remaining_s"].get<long long>()) + " s";
+      if (v.contains("examples") && !v["examples"].empty())
+        detail += "; e.g. " + v["examples"][0].value("text", "");
+      e["detail"] = detail;
+      e["violations"] = v.value("violations", 0);
+      out.push_back(e);
+    }
+    break;
+  }
+  return out;
+}
+
+json run_scenario(const scenario& s, const run_options& o, std::size_t& done, std::size_t total,
+                  std::size_t& failed_count) {
+  json records = json::array();
+  bool embedded = o.target == "embedded";
+  std::string skip = skip_reason(s, embedded);
+  // Each case gets its own fake (embedded) and token manager, so its figures and verdicts
+  // are its own. A ready-file target is shared.
+  std::unique_ptr<embedded_fake> fake;
+  json ready;
+  std::string setup_error;
+  auto set_up = [&] {
+    setup_error.clear();
+    fake.reset();
+    try {
+      if (embedded) {
+        fake = std::make_unique<embedded_fake>(o.state_dir, s);
+        ready = fake->ready();
+      } else if (ready.is_null()) {
+        std::string why;
+        auto text = read_file_bounded(o.target, 1 << 20, &why);
+        if (!text) throw std::runtime_error(why);
+        ready = json::parse(*text);
+      }
+    } catch (const config_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      setup_error = e.what();
+    }
+  };
+  if (skip.empty()) set_up();
+  std::map<std::string, std::string> vars;
+  if (!ready.is_null()) {
+    vars["domain"] = ready.value("tenant_domain", "");
+    vars["tenant_id"] = ready.value("tenant_id", "");
+    auto mbs = ready.value("demo", json::object()).value("mailboxes", json::array());
+    if (!mbs.empty()) vars["mailbox"] = mbs[0].get<std::string>();
+  }
+  for (const auto& [k, v] : s.vars) vars[k] = substitute(v, vars);
+  bool first_case = true;
+
+  for (const auto& proto : s.login.protocols)
+    for (const auto& user_pattern : s.login.users)
+      for (const auto& mech : s.login.mechs)
+        for (const auto& form : s.login.forms) {
+          std::string user = substitute(user_pattern, vars);
+          json rec = {{"id", record_id(s, proto, user, mech, form)}, {"scenario", s.id}, {"file", s.file},
+                      {"title", s.title}, {"tags", s.tags}, {"protocol", proto}, {"mailbox", user},
+                      {"mechanism", ascii_upper(mech)}};
+          auto started = steady::now();
+          if (skip.empty() && !first_case) set_up();
+          first_case = false;
+          std::unique_ptr<case_tokens> tokens;
+          if (!skip.empty()) {
+            rec["outcome"] = "skip";
+            rec["skip_reason"] = skip;
+          } else if (!setup_error.empty() || (o.stop && o.stop->load())) {
+            rec["outcome"] = o.stop && o.stop->load() ? "skip" : "error";
+            if (rec["outcome"] == "skip") rec["skip_reason"] = "interrupted";
+            rec["errors"] = json::array({{{"class", "local"}, {"code", "internal"}, {"phase", "setup"},
+                                          {"message", setup_error}, {"count", 1}}});
+          } else {
+            try {
+              tokens = make_tokens(s, ready, fake ? &fake->fx() : nullptr, vars);
+              case_ctx c;
+              const json& ep = ready.at("endpoints").at(proto);
+              c.base.proto = to_protocol(proto);
+              c.base.host = ep.at("host").get<std::string>();
+              c.base.port = s.login.port > 0 ? static_cast<std::uint16_t>(s.login.port) : ep.at("port").get<std::uint16_t>();
+              std::string tls = ep.at("tls").get<std::string>();
+              c.base.tls = tls == "implicit" ? tls_mode::implicit : tls == "starttls" ? tls_mode::starttls : tls_mode::none;
+              c.base.ca_file = ready.at("ca_file").get<std::string>();
+              c.base.timeout = std::chrono::milliseconds(s.login.timeout_ms);
+              c.base.limits.max_line = s.login.max_line;
+              c.base.client.creds.user = user;
+              c.base.client.mech = mech == "xoauth2" ? sasl::choice::xoauth2
+                                   : mech == "oauthbearer" ? sasl::choice::oauthbearer
+                                                           : sasl::choice::automatic;
+              c.base.client.form = form == "initial-response" ? sasl::form::initial_response
+                                   : form == "two-step"       ? sasl::form::two_step
+                                                              : sasl::form::automatic;
+              c.base.client.allow_unadvertised = s.login.allow_unadvertised;
+              c.base.client.probe = s.login.probe;
+              if (proto == "smtp") c.base.client.send_test_to = substitute(s.login.send_to, vars);
+              c.tls = make_client_context({c.base.ca_file, false});
+              c.tokens = tokens.get();
+              c.load = s.load;
+              c.stop = o.stop;
+              c.deadline = steady::now() + std::chrono::milliseconds(static_cast<long long>(s.load.duration_s * 1000));
+              net::io_context io;
+              for (int w = 0; w < s.load.concurrency; ++w) net::co_spawn(io, worker(c), net::detached);
+              io.run();
+              oauth::manager_stats ms;
+              if (tokens->manager) ms = tokens->manager->stats();
+              json verdicts = verdict_entries(fake ? &fake->fx() : nullptr, *tokens);
+              json checks = evaluate(s, c.res, verdicts, tokens->manager ? &ms : nullptr, vars);
+              bool all_ok = std::all_of(checks.begin(), checks.end(), [](const json& x) { return x.value("ok", false); });
+              rec["outcome"] = all_ok ? "pass" : "fail";
+              rec["checks"] = checks;
+              json phases = json::object();
+              for (const auto& [name, h] : c.res.phases)
+                phases[name] = {{"summary", latency_summary::of(h).to_json()}, {"histogram", h.to_json()}};
+              rec["phases"] = phases;
+              rec["logins"] = {{"attempts", c.res.attempts}, {"ok", c.res.ok}, {"failed", c.res.failed}};
+              json errors = json::array();
+              for (const auto& [k, e] : c.res.errors)
+                errors.push_back({{"class", e.cls}, {"code", e.code}, {"phase", e.phase}, {"reply", e.reply},
+                                  {"message", e.message}, {"count", e.count}});
+              rec["errors"] = errors;
+              if (tokens->manager) {
+                long long expired = 0;
+                for (const auto& v : verdicts)
+                  if (v.value("name", "") == "no_expired_token_use") expired = v.value("violations", 0LL);
+                rec["tokens"] = {{"requests", ms.requests}, {"refreshes", ms.refreshes},
+                                 {"cache_hits", ms.from_memory + ms.from_cache},
+                                 {"min_remaining_s", ms.handed_out ? json(ms.min_remaining_s) : json(nullptr)},
+                                 {"expired_uses", expired}, {"reconnects", c.res.reconnects}};
+              }
+              rec["verdicts"] = verdicts;
+              const auto& tr = !c.res.failure_transcript.empty() ? c.res.failure_transcript : c.res.first_transcript;
+              if (!all_ok || !c.res.failure_transcript.empty()) rec["transcript"] = tr;
+            } catch (const config_error&) {
+              throw;
+            } catch (const std::exception& e) {
+              rec["outcome"] = "error";
+              rec["errors"] = json::array({{{"class", "local"}, {"code", "internal"}, {"phase", "setup"},
+                                            {"message", e.what()}, {"count", 1}}});
+            }
+          }
+          rec["duration_s"] = std::chrono::duration<double>(steady::now() - started).count();
+          if (rec["outcome"] == "fail" || rec["outcome"] == "error") ++failed_count;
+          records.push_back(std::move(rec));
+          ++done;
+          if (o.on_progress) o.on_progress({done, total, failed_count, s.id});
+        }
+  return records;
+}
+
+std::size_t case_count(const scenario& s) {
+  return s.login.protocols.size() * s.login.users.size() * s.login.mechs.size() * s.login.forms.size();
+}
+
+}  // namespace
+
+json run_suite(const std::vector<scenario>& suite, const run_options& o) {
+  json report = {{"format", "mailharness.report/1"},
+                 {"tool", {{"name", "mailharness"}, {"version", "0.1.0"}}},
+                 {"started_at", now_rfc3339()},
+                 {"command", "run"}};
+  bool embedded = o.target == "embedded";
+  report["target"] = {{"kind", embedded ? "embedded" : "ready-file"},
+                      {"description", embedded ? "embedded fake Exchange Online (demo tenant)" : o.target},
+                      {"tls_verify", true}};
+  if (o.shard) report["shard"] = {{"index", o.shard->first}, {"count", o.shard->second}};
+  if (embedded) std::filesystem::create_directories(o.state_dir);
+  std::vector<const scenario*> mine;
+  for (std::size_t i = 0; i < suite.size(); ++i)
+    if (!o.shard || static_cast<int>(i % static_cast<std::size_t>(o.shard->second)) == o.shard->first - 1)
+      mine.push_back(&suite[i]);
+  std::size_t total = 0, done = 0, failed = 0;
+  for (const auto* s : mine) total += case_count(*s);
+  auto t0 = steady::now();
+  json records = json::array();
+  for (const auto* s : mine) {
+    json r = run_scenario(*s, o, done, total, failed);
+    for (auto& x : r) records.push_back(std::move(x));
+  }
+  report["finished_at"] = now_rfc3339();
+  report["interrupted"] = o.stop && o.stop->load();
+  report["summary"] = summarize_records(records, std::chrono::duration<double>(steady::now() - t0).count());
+  report["records"] = std::move(records);
+  return report;
+}
+
+}  // namespace mh::cli
