@@ -32,6 +32,7 @@ struct run_args {
   std::string shard;
   bool list = false;
   bool quiet = false;
+  std::vector<std::string> vars;
 };
 
 std::vector<scenario> select(const run_args& a) {
@@ -114,6 +115,11 @@ int run(const run_args& a) {
   o.state_dir = a.state_dir.empty() ? default_state_dir() : a.state_dir;
   o.shard = parse_shard(a.shard);
   o.stop = &g_stop;
+  for (const auto& v : a.vars) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) throw CLI::ValidationError("--var", "expected name=value, not \"" + v + "\"");
+    o.vars[v.substr(0, eq)] = v.substr(eq + 1);
+  }
   bool tty = ::isatty(STDERR_FILENO);
   auto t0 = std::chrono::steady_clock::now();
   if (!a.quiet)
@@ -161,7 +167,9 @@ void add_run_command(CLI::App& app, std::function<void(int)> on_exit) {
                                  "fake Exchange Online or a running fake's ready file; write report.json, "
                                  "junit.xml, report.html and report.md");
   cmd->add_option("paths", a->paths, "scenario files or folders (default: the built-in suite)");
-  cmd->add_option("--target", a->target, "embedded (default) or a fake's ready file");
+  cmd->add_option("--target", a->target,
+                  "embedded (default), a fake's ready file, or a tenant profile (file or built-in cloud)");
+  cmd->add_option("--var", a->vars, "set a scenario variable, e.g. --var mailbox=ops@contoso.com (repeatable)");
   cmd->add_option("--tag", a->tags, "run scenarios with this tag (repeatable; any matches)");
   cmd->add_option("--id", a->ids, "run scenarios whose id matches this glob (repeatable)");
   cmd->add_option("--out", a->out, "folder for the report set (default: reports)");

@@ -23,6 +23,7 @@
 #include "report/render.hpp"
 #include "session/login.hpp"
 #include "session/token_await.hpp"
+#include "token_config.hpp"
 
 namespace mh::fake {
 extern const std::string_view demo_tenant_json;
@@ -129,15 +130,21 @@ void browse(const std::string& url, const std::string& ca) {
 struct case_tokens {
   std::unique_ptr<oauth::http_client> http;
   std::unique_ptr<oauth::token_client> client;
-  std::unique_ptr<oauth::token_manager> manager;
+  std::unique_ptr<oauth::token_manager> own_manager;
+  std::unique_ptr<credential_tokens> profile_credential;  // a tenant profile's own credential
+  oauth::token_manager* manager = nullptr;
   std::string client_id;
   std::string account;
   secret_string static_token;
 };
 
+enum class target_kind { embedded, ready_file, profile };
+
 // Why a case cannot run on this target (empty: it can).
-std::string skip_reason(const scenario& s, bool embedded) {
-  if (embedded) return {};
+std::string skip_reason(const scenario& s, target_kind kind) {
+  if (kind == target_kind::embedded) return {};
+  if (kind == target_kind::profile && !s.needs.empty())
+    return "needs the fake (its controls, verdicts or tenant model): not run against a real tenant";
   for (const auto& n : s.needs) {
     if (n == "tenant-model")
       return "needs the embedded fake: it changes the tenant or uses credentials other than the demo app";
@@ -153,6 +160,15 @@ std::unique_ptr<case_tokens> make_tokens(const scenario& s, const json& ready, f
   const token_setup& ts = s.token;
   if (ts.flow == "static") {
     t->static_token = secret_string(substitute(ts.static_token, vars));
+    return t;
+  }
+  if (ready.contains("profile")) {  // a real tenant: the profile's credential and flow
+    token_options to;
+    to.profile = ready["profile"].get<std::string>();
+    to.no_cache = true;
+    t->profile_credential = make_credential(resolve_credential(to, "client-credentials"), std::cerr);
+    t->manager = t->profile_credential->manager.get();
+    t->client_id = t->profile_credential->cred.endpoint.client_id;
     return t;
   }
   std::string authority = ready.at("authority").get<std::string>();
@@ -235,7 +251,8 @@ std::unique_ptr<case_tokens> make_tokens(const scenario& s, const json& ready, f
   }
   if (delegated) src.redeem = [tc, auth, scope](const secret_string& rt) { return tc->refresh(auth, rt, scope); };
   oauth::cache_key key{ep.authority, ep.tenant, ep.client_id, scope, t->account};
-  t->manager = std::make_unique<oauth::token_manager>(key, std::move(src), oauth::refresh_policy{});
+  t->own_manager = std::make_unique<oauth::token_manager>(key, std::move(src), oauth::refresh_policy{});
+  t->manager = t->own_manager.get();
   return t;
 }
 
@@ -481,11 +498,11 @@ json verdict_entries(fake::fake_exchange* fx, const case_tokens& t) {
   return out;
 }
 
-json run_scenario(const scenario& s, const run_options& o, std::size_t& done, std::size_t total,
-                  std::size_t& failed_count) {
+json run_scenario(const scenario& s, const run_options& o, target_kind kind, const json& shared_target,
+                  std::size_t& done, std::size_t total, std::size_t& failed_count) {
   json records = json::array();
-  bool embedded = o.target == "embedded";
-  std::string skip = skip_reason(s, embedded);
+  bool embedded = kind == target_kind::embedded;
+  std::string skip = skip_reason(s, kind);
   // Each case gets its own fake (embedded) and token manager, so its figures and verdicts
   // are its own. A ready-file target is shared.
   std::unique_ptr<embedded_fake> fake;
@@ -498,11 +515,8 @@ json run_scenario(const scenario& s, const run_options& o, std::size_t& done, st
       if (embedded) {
         fake = std::make_unique<embedded_fake>(o.state_dir, s);
         ready = fake->ready();
-      } else if (ready.is_null()) {
-        std::string why;
-        auto text = read_file_bounded(o.target, 1 << 20, &why);
-        if (!text) throw std::runtime_error(why);
-        ready = json::parse(*text);
+      } else {
+        ready = shared_target;
       }
     } catch (const config_error&) {
       throw;
@@ -519,6 +533,7 @@ json run_scenario(const scenario& s, const run_options& o, std::size_t& done, st
     if (!mbs.empty()) vars["mailbox"] = mbs[0].get<std::string>();
   }
   for (const auto& [k, v] : s.vars) vars[k] = substitute(v, vars);
+  for (const auto& [k, v] : o.vars) vars[k] = v;
   bool first_case = true;
 
   for (const auto& proto : s.login.protocols)
@@ -551,7 +566,7 @@ json run_scenario(const scenario& s, const run_options& o, std::size_t& done, st
               c.base.port = s.login.port > 0 ? static_cast<std::uint16_t>(s.login.port) : ep.at("port").get<std::uint16_t>();
               std::string tls = ep.at("tls").get<std::string>();
               c.base.tls = tls == "implicit" ? tls_mode::implicit : tls == "starttls" ? tls_mode::starttls : tls_mode::none;
-              c.base.ca_file = ready.at("ca_file").get<std::string>();
+              c.base.ca_file = ready.value("ca_file", "");
               c.base.timeout = std::chrono::milliseconds(s.login.timeout_ms);
               c.base.limits.max_line = s.login.max_line;
               c.base.client.creds.user = user;
@@ -567,6 +582,11 @@ json run_scenario(const scenario& s, const run_options& o, std::size_t& done, st
               c.tls = make_client_context({c.base.ca_file, false});
               c.tokens = tokens.get();
               c.load = s.load;
+              if (kind == target_kind::profile) {  // a real tenant: validation, not load
+                c.load.concurrency = std::min(c.load.concurrency, 2);
+                c.load.iterations = std::min(c.load.iterations, 3);
+                c.load.duration_s = 0;
+              }
               c.stop = o.stop;
               c.deadline = steady::now() + std::chrono::milliseconds(static_cast<long long>(s.load.duration_s * 1000));
               net::io_context io;
@@ -629,9 +649,36 @@ json run_suite(const std::vector<scenario>& suite, const run_options& o) {
                  {"tool", {{"name", "mailharness"}, {"version", "0.1.0"}}},
                  {"started_at", now_rfc3339()},
                  {"command", "run"}};
-  bool embedded = o.target == "embedded";
-  report["target"] = {{"kind", embedded ? "embedded" : "ready-file"},
-                      {"description", embedded ? "embedded fake Exchange Online (demo tenant)" : o.target},
+  target_kind kind = target_kind::embedded;
+  json shared_target;
+  std::string description = "embedded fake Exchange Online (demo tenant)";
+  if (o.target != "embedded") {
+    profile p = resolve_profile(o.target);  // a fake's ready file, a profile file or a cloud name
+    kind = p.is_fake ? target_kind::ready_file : target_kind::profile;
+    if (p.is_fake) {
+      std::string why;
+      auto text = read_file_bounded(o.target, 1 << 20, &why);
+      if (!text) throw config_error(o.target, 0, 0, "", why);
+      shared_target = json::parse(*text);
+      description = "fake Exchange Online at " + o.target;
+    } else {
+      json endpoints = json::object();
+      for (const auto& [proto, ep] : p.endpoints)
+        endpoints[std::string(protocol_name(proto))] = {
+            {"host", ep.host}, {"port", ep.port}, {"tls", std::string(tls_mode_name(ep.tls))}};
+      shared_target = {{"profile", o.target},
+                       {"authority", p.authority + "/" + p.tenant},
+                       {"ca_file", p.ca_file},
+                       {"tenant_domain", p.tenant},
+                       {"tenant_id", p.tenant},
+                       {"endpoints", endpoints},
+                       {"demo", {{"mailboxes", p.mailboxes}}}};
+      description = "tenant profile " + p.source + " (" + p.cloud + ")";
+    }
+  }
+  bool embedded = kind == target_kind::embedded;
+  report["target"] = {{"kind", embedded ? "embedded" : kind == target_kind::ready_file ? "ready-file" : "profile"},
+                      {"description", description},
                       {"tls_verify", true}};
   if (o.shard) report["shard"] = {{"index", o.shard->first}, {"count", o.shard->second}};
   if (embedded) std::filesystem::create_directories(o.state_dir);
@@ -644,7 +691,7 @@ json run_suite(const std::vector<scenario>& suite, const run_options& o) {
   auto t0 = steady::now();
   json records = json::array();
   for (const auto* s : mine) {
-    json r = run_scenario(*s, o, done, total, failed);
+    json r = run_scenario(*s, o, kind, shared_target, done, total, failed);
     for (auto& x : r) records.push_back(std::move(x));
   }
   report["finished_at"] = now_rfc3339();

@@ -4,14 +4,16 @@
 // expectations checked. The result is a report.json document (reports/README.md); the
 // renderers in src/report/ turn it into JUnit, HTML and Markdown.
 //
-// Targets: "embedded" (default; a fresh in-process fake per scenario) and a fake's ready
-// file (scenarios that change the tenant or need apps other than the demo app are skipped,
-// with the reason). Secrets never enter the report: transcripts are redacted by login(),
+// Targets: "embedded" (default; a fresh in-process fake per case), a fake's ready file
+// (scenarios that change the tenant or need apps other than the demo app are skipped, with
+// the reason), or a tenant profile (a real tenant: only scenarios that need no fake run, with
+// the profile's credential, at most 2 connections and 3 logins per case). Secrets never enter the report: transcripts are redacted by login(),
 // tokens appear as fingerprints.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -32,6 +34,7 @@ struct run_options {
   std::optional<std::pair<int, int>> shard;  // {index (1-based), count}
   std::function<void(const run_progress&)> on_progress;
   const std::atomic<bool>* stop = nullptr;   // set by SIGINT: finish the current case, mark interrupted
+  std::map<std::string, std::string> vars;   // --var name=value: override scenario variables
 };
 
 // Runs `suite` (already filtered) and returns the report document.

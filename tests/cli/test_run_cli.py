@@ -138,6 +138,30 @@ with FakeExchange(MH) as fx:
     check(rep3["target"]["kind"] == "ready-file", "the report names the target kind")
     check(not secrets_in(out3, [fx.ready["demo"]["app"]["client_secret"]]), "the demo secret is in no report file")
 
+    # 6b. A tenant profile pointing at the fake, as a real tenant would be reached: only what
+    # needs no fake runs, with the profile's credential.
+    prof = os.path.join(tmp, "tenant.json")
+    imap = fx.ready["endpoints"]["imap"]
+    with open(prof, "w") as f:
+        json.dump({"format": "mailharness.profile/1", "authority": fx.ready["authority"],
+                   "client_id": fx.ready["demo"]["app"]["client_id"], "flow": "client-credentials",
+                   "credential": {"secret_env": "TENANT_SECRET"}, "ca_file": fx.ready["ca_file"],
+                   "imap": imap, "pop3": fx.ready["endpoints"]["pop3"], "smtp": fx.ready["endpoints"]["smtp"]}, f)
+    out5 = os.path.join(tmp, "profile")
+    env = dict(os.environ, TENANT_SECRET=fx.ready["demo"]["app"]["client_secret"])
+    p = subprocess.run([MH, "run", "--target", prof, "--tag", "smoke", "--tag", "faults", "--out", out5,
+                        "--var", "mailbox=" + fx.ready["demo"]["mailboxes"][0], "--state-dir", state],
+                       capture_output=True, text=True, env=env, timeout=300)
+    rep5 = json.load(open(os.path.join(out5, "report.json")))
+    ran = [r for r in rep5["records"] if r["outcome"] != "skip"]
+    skipped = [r for r in rep5["records"] if r["outcome"] == "skip"]
+    check(p.returncode == 0 and ran and all(r["outcome"] == "pass" for r in ran),
+          "profile target: the smoke scenarios pass (%d: %s)" % (p.returncode, p.stdout[-300:]))
+    check(skipped and all("real tenant" in r["skip_reason"] for r in skipped if "faults" in r["tags"]),
+          "profile target: fault scenarios are skipped against a real tenant")
+    check(rep5["target"]["kind"] == "profile", "the report names the profile target")
+    check(not secrets_in(out5, [fx.ready["demo"]["app"]["client_secret"]]), "no secret in the profile run's files")
+
 # 7. SIGINT: a partial report marked interrupted.
 out4 = os.path.join(tmp, "interrupted")
 p = subprocess.Popen([MH, "run", "--id", "refresh.across-expiries", "--out", out4, "--state-dir", state],
