@@ -1,12 +1,14 @@
 #include "cli_login.hpp"
 
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <memory>
 
 #include "core/error.hpp"
 #include "core/json_doc.hpp"
 #include "exit_codes.hpp"
+#include "findings.hpp"
 #include "login_render.hpp"
 #include "session/login.hpp"
 #include "token_config.hpp"
@@ -133,14 +135,40 @@ int run_login(login_args a) {
     std::cerr << "mailharness login: " << e.what() << "\n";
     return exit_usage;
   }
+  // The same diagnosis `run` and `validate` give: the missing setup step and its fix.
+  nlohmann::json findings = nlohmann::json::array();
+  if (!r.pass) {
+    failure_evidence ev;
+    ev.protocol = std::string(protocol_name(o.proto));
+    ev.failed_phase = r.outcome.failed_phase;
+    ev.error = r.outcome.error;
+    ev.reply = r.outcome.reply;
+    ev.claims = token_claims(std::string(o.client.creds.token.reveal()));
+    ev.app_only = !ev.claims || !ev.claims->contains("scp");
+    ev.values = {{"mailbox", o.client.creds.user}, {"user", o.client.creds.user},
+                 {"mechanism", r.facts.mechanism}, {"sasl_form", r.facts.sasl_form}};
+    if (!a.t.tenant.empty()) ev.values["tenant"] = a.t.tenant;
+    findings = findings_for(ev);
+  }
   if (a.json) {
-    std::cout << login_json(o, r, a.transcript).dump(2) << "\n";
+    auto j = login_json(o, r, a.transcript);
+    j["findings"] = findings;
+    std::cout << j.dump(2) << "\n";
   } else {
     if (a.transcript) {
       print_transcript(std::cout, r);
       std::cout << "\n";
     }
     print_login_table(std::cout, o, r);
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+      const auto& f = findings[i];
+      std::cout << "\n" << (findings.size() > 1 ? "candidate " + std::to_string(i + 1) + ": " : "finding: ")
+                << f.value("title", "") << " (confidence " << f.value("confidence", "") << ")\n"
+                << "  missing step: " << f.value("step", "") << "\n";
+      if (f.contains("distinguish")) std::cout << "  tell apart:   " << f.value("distinguish", "") << "\n";
+      std::istringstream rem(f.value("remediation", ""));
+      for (std::string line; std::getline(rem, line);) std::cout << "  " << line << "\n";
+    }
   }
   return exit_code_for(r.outcome.error, r.outcome.failed_phase);
 }

@@ -98,6 +98,14 @@ int exit_for_report(const nlohmann::json& report) {
 
 int run(const run_args& a) {
   auto suite = select(a);
+  auto shard = parse_shard(a.shard);
+  if (shard) {  // the same split as run_suite: scenario i goes to shard (i mod N) + 1
+    std::vector<scenario> mine;
+    for (std::size_t i = 0; i < suite.size(); ++i)
+      if (static_cast<int>(i % static_cast<std::size_t>(shard->second)) == shard->first - 1)
+        mine.push_back(std::move(suite[i]));
+    suite = std::move(mine);
+  }
   if (a.list) {
     for (const auto& s : suite) {
       std::cout << s.id << "  " << s.title << "  [";
@@ -113,7 +121,8 @@ int run(const run_args& a) {
   run_options o;
   o.target = a.target;
   o.state_dir = a.state_dir.empty() ? default_state_dir() : a.state_dir;
-  o.shard = parse_shard(a.shard);
+  o.shard = shard;
+  o.shard_applied = true;
   o.stop = &g_stop;
   for (const auto& v : a.vars) {
     auto eq = v.find('=');
@@ -169,9 +178,11 @@ void add_run_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_option("paths", a->paths, "scenario files or folders (default: the built-in suite)");
   cmd->add_option("--target", a->target,
                   "embedded (default), a fake's ready file, or a tenant profile (file or built-in cloud)");
-  cmd->add_option("--var", a->vars, "set a scenario variable, e.g. --var mailbox=ops@contoso.com (repeatable)");
-  cmd->add_option("--tag", a->tags, "run scenarios with this tag (repeatable; any matches)");
-  cmd->add_option("--id", a->ids, "run scenarios whose id matches this glob (repeatable)");
+  cmd->add_option("--var", a->vars, "set a scenario variable, e.g. --var mailbox=ops@contoso.com (repeatable)")
+      ->allow_extra_args(false);
+  // One value per occurrence, so `run --tag smoke dir/` keeps dir/ as a path.
+  cmd->add_option("--tag", a->tags, "run scenarios with this tag (repeatable; any matches)")->allow_extra_args(false);
+  cmd->add_option("--id", a->ids, "run scenarios whose id matches this glob (repeatable)")->allow_extra_args(false);
   cmd->add_option("--out", a->out, "folder for the report set (default: reports)");
   cmd->add_option("--state-dir", a->state_dir, "embedded fakes' CA and keys (default ~/.local/state/mailharness/run)");
   cmd->add_option("--shard", a->shard, "run shard I of N (1-based), e.g. 2/4; merge with mailharness report merge");

@@ -8,6 +8,7 @@
 #include "cli_fake.hpp"
 #include "cli_login.hpp"
 #include "cli_run.hpp"
+#include "cli_validate.hpp"
 #include "cli_token.hpp"
 #include "exit_codes.hpp"
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   mh::cli::add_fake_command(app, [&](int c) { code = c; });
   mh::cli::add_run_command(app, [&](int c) { code = c; });
   mh::cli::add_report_command(app, [&](int c) { code = c; });
+  mh::cli::add_validate_command(app, [&](int c) { code = c; });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

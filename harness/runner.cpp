@@ -23,6 +23,7 @@
 #include "report/render.hpp"
 #include "session/login.hpp"
 #include "session/token_await.hpp"
+#include "findings.hpp"
 #include "token_config.hpp"
 
 namespace mh::fake {
@@ -140,11 +141,42 @@ struct case_tokens {
 
 enum class target_kind { embedded, ready_file, profile };
 
+// A running fake's control API (ready file "control"): faults for one scenario.
+class fake_control {
+ public:
+  explicit fake_control(const json& ready) : base_(ready.value("control", "")) {
+    oauth::http_options ho;
+    ho.ca_file = ready.value("ca_file", "");
+    http_ = std::make_unique<oauth::http_client>(ho);
+    http_->retry.max_attempts = 1;
+  }
+  void apply(const fake_setup& f) {
+    if (!f.mail_faults.empty()) call("POST", "/faults/mail", json(f.mail_faults).dump());
+    if (f.token_fault) call("POST", "/faults/token", f.token_fault->dump());
+  }
+  void clear() {
+    call("DELETE", "/faults/mail", "");
+    call("DELETE", "/faults/token", "");
+  }
+
+ private:
+  void call(const char* method, const std::string& path, const std::string& body) {
+    auto r = http_->perform({method, base_ + path, body, {"Content-Type: application/json"}});
+    if (r.ec || r.response.status != 200)
+      throw std::runtime_error(std::string(method) + " " + base_ + path + ": " +
+                               (r.ec ? r.error : "HTTP " + std::to_string(r.response.status) + " " + r.response.body));
+  }
+  std::string base_;
+  std::unique_ptr<oauth::http_client> http_;
+};
+
 // Why a case cannot run on this target (empty: it can).
 std::string skip_reason(const scenario& s, target_kind kind) {
   if (kind == target_kind::embedded) return {};
   if (kind == target_kind::profile && !s.needs.empty())
     return "needs the fake (its controls, verdicts or tenant model): not run against a real tenant";
+  if (!s.expect.verdicts.empty() || s.expect.expired_uses)
+    return "needs the embedded fake: verdicts are judged on a fresh fake per case";
   for (const auto& n : s.needs) {
     if (n == "tenant-model")
       return "needs the embedded fake: it changes the tenant or uses credentials other than the demo app";
@@ -268,6 +300,7 @@ struct case_result {
   std::map<std::string, error_entry> errors;
   std::vector<std::string> first_transcript, failure_transcript;
   std::string token_error;  // AADSTS code or OAuth error of the first refused token request
+  nlohmann::json findings = nlohmann::json::array();  // diagnosis of the first failure
 };
 
 std::vector<std::string> transcript_text(const login_result& r) {
@@ -278,6 +311,8 @@ std::vector<std::string> transcript_text(const login_result& r) {
 
 struct case_ctx {
   login_options base;
+  std::string protocol;
+  std::map<std::string, std::string> values;  // for the diagnosis's remediation text
   std::shared_ptr<ssl::context> tls;
   case_tokens* tokens = nullptr;
   load_setup load;
@@ -323,6 +358,16 @@ net::awaitable<void> worker(case_ctx& c) {
           c.res.token_error = tr.aad->code ? "AADSTS" + std::to_string(tr.aad->code) : tr.aad->error;
         record_error(c.res, std::string(class_name(classify(tr.ec))), std::string(code_name(tr.ec)), "token", reply,
                      tr.message);
+        if (c.res.findings.empty()) {
+          failure_evidence ev;
+          ev.protocol = c.protocol;
+          ev.failed_phase = phase::token;
+          ev.error = tr.ec;
+          ev.token_error = tr.aad;
+          ev.app_only = c.tokens->account.empty();
+          ev.values = c.values;
+          c.res.findings = findings_for(ev);
+        }
         continue;
       }
       o.client.creds.token = tr.token->token;
@@ -339,8 +384,21 @@ net::awaitable<void> worker(case_ctx& c) {
       continue;
     }
     ++c.res.failed;
-    if (c.res.failure_transcript.empty()) c.res.failure_transcript = transcript_text(r);
     const auto& oc = r.outcome;
+    if (c.res.failure_transcript.empty()) {
+      c.res.failure_transcript = transcript_text(r);
+      failure_evidence ev;
+      ev.protocol = c.protocol;
+      ev.failed_phase = oc.failed_phase;
+      ev.error = oc.error;
+      ev.reply = oc.reply;
+      ev.claims = token_claims(std::string(o.client.creds.token.reveal()));
+      ev.app_only = c.tokens->account.empty();
+      ev.values = c.values;
+      ev.values["mechanism"] = r.facts.mechanism;
+      ev.values["sasl_form"] = r.facts.sasl_form;
+      c.res.findings = findings_for(ev);
+    }
     record_error(c.res, std::string(class_name(classify(oc.error))), std::string(code_name(oc.error)),
                  std::string(phase_name(oc.failed_phase)), oc.reply, oc.message);
     // Exchange ends a session whose token expired; the client reconnects with a fresh one.
@@ -413,6 +471,13 @@ json evaluate(const scenario& s, const case_result& r, const json& verdicts, con
     checks.push_back(check("reply_contains", got.find(want) != std::string::npos, want, got));
   }
   field("token_error", e.token_error, r.token_error.empty() ? none : r.token_error);
+  if (!e.finding.empty()) {
+    std::string got = r.findings.empty() ? "(no finding)" : r.findings[0].value("id", "");
+    std::string all;
+    for (const auto& f : r.findings) all += (all.empty() ? "" : ", ") + f.value("id", "");
+    checks.push_back(check("finding", got == e.finding, e.finding, got,
+                           got == e.finding ? "" : "expected finding " + e.finding + ", got " + (all.empty() ? "none" : all)));
+  }
   for (const auto& t : e.transcript_contains) {
     std::string want = substitute(t, vars);
     const auto& tr = r.failure_transcript.empty() ? r.first_transcript : r.failure_transcript;
@@ -525,16 +590,43 @@ json run_scenario(const scenario& s, const run_options& o, target_kind kind, con
     }
   };
   if (skip.empty()) set_up();
+  const json& known = ready.is_null() ? shared_target : ready;  // skipped records still get their names
   std::map<std::string, std::string> vars;
-  if (!ready.is_null()) {
-    vars["domain"] = ready.value("tenant_domain", "");
-    vars["tenant_id"] = ready.value("tenant_id", "");
-    auto mbs = ready.value("demo", json::object()).value("mailboxes", json::array());
+  if (!known.is_null()) {
+    vars["domain"] = known.value("tenant_domain", "");
+    vars["tenant_id"] = known.value("tenant_id", "");
+    auto mbs = known.value("demo", json::object()).value("mailboxes", json::array());
     if (!mbs.empty()) vars["mailbox"] = mbs[0].get<std::string>();
+    const json endpoints = known.value("endpoints", json::object());  // items() needs an lvalue
+    for (const auto& [proto, ep] : endpoints.items()) {
+      vars[proto + ".host"] = ep.value("host", "");
+      if (ep.contains("port")) vars[proto + ".port"] = std::to_string(ep["port"].get<long long>());
+    }
   }
   for (const auto& [k, v] : s.vars) vars[k] = substitute(v, vars);
   for (const auto& [k, v] : o.vars) vars[k] = v;
   bool first_case = true;
+  // On a running fake, the scenario's faults go through its control API for the scenario.
+  std::unique_ptr<fake_control> control;
+  if (kind == target_kind::ready_file && skip.empty() && setup_error.empty() &&
+      (!s.fake.mail_faults.empty() || s.fake.token_fault)) {
+    try {
+      control = std::make_unique<fake_control>(ready);
+      control->apply(s.fake);
+    } catch (const std::exception& e) {
+      setup_error = std::string("could not set the fake's faults: ") + e.what();
+    }
+  }
+  struct clear_faults {
+    fake_control* c;
+    ~clear_faults() {
+      if (!c) return;
+      try {
+        c->clear();
+      } catch (const std::exception&) {  // the next scenario's set-up reports a dead fake
+      }
+    }
+  } clear_at_exit{control.get()};
 
   for (const auto& proto : s.login.protocols)
     for (const auto& user_pattern : s.login.users)
@@ -562,6 +654,13 @@ json run_scenario(const scenario& s, const run_options& o, target_kind kind, con
               case_ctx c;
               const json& ep = ready.at("endpoints").at(proto);
               c.base.proto = to_protocol(proto);
+              c.protocol = proto;
+              c.values = {{"tenant", vars["tenant_id"]}, {"tenant_id", vars["tenant_id"]},
+                          {"client_id", tokens->client_id}, {"mailbox", user}, {"user", user}};
+              if (ready.contains("authority")) {
+                std::string auth = ready["authority"].get<std::string>();
+                c.values["authority"] = auth.substr(0, auth.find('/', auth.find("//") + 2));
+              }
               c.base.host = ep.at("host").get<std::string>();
               c.base.port = s.login.port > 0 ? static_cast<std::uint16_t>(s.login.port) : ep.at("port").get<std::uint16_t>();
               std::string tls = ep.at("tls").get<std::string>();
@@ -619,6 +718,7 @@ json run_scenario(const scenario& s, const run_options& o, target_kind kind, con
                                  {"expired_uses", expired}, {"reconnects", c.res.reconnects}};
               }
               rec["verdicts"] = verdicts;
+              rec["findings"] = c.res.findings;
               const auto& tr = !c.res.failure_transcript.empty() ? c.res.failure_transcript : c.res.first_transcript;
               if (!all_ok || !c.res.failure_transcript.empty()) rec["transcript"] = tr;
             } catch (const config_error&) {
@@ -684,7 +784,8 @@ json run_suite(const std::vector<scenario>& suite, const run_options& o) {
   if (embedded) std::filesystem::create_directories(o.state_dir);
   std::vector<const scenario*> mine;
   for (std::size_t i = 0; i < suite.size(); ++i)
-    if (!o.shard || static_cast<int>(i % static_cast<std::size_t>(o.shard->second)) == o.shard->first - 1)
+    if (!o.shard || o.shard_applied ||
+        static_cast<int>(i % static_cast<std::size_t>(o.shard->second)) == o.shard->first - 1)
       mine.push_back(&suite[i]);
   std::size_t total = 0, done = 0, failed = 0;
   for (const auto* s : mine) total += case_count(*s);

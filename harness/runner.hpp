@@ -31,7 +31,8 @@ struct run_progress {
 struct run_options {
   std::string target = "embedded";   // "embedded" or a ready-file path
   std::string state_dir;             // embedded fakes' PKI and keys (reused across runs)
-  std::optional<std::pair<int, int>> shard;  // {index (1-based), count}
+  std::optional<std::pair<int, int>> shard;  // {index (1-based), count}, recorded in the report
+  bool shard_applied = false;                // the suite given is already this shard's part
   std::function<void(const run_progress&)> on_progress;
   const std::atomic<bool>* stop = nullptr;   // set by SIGINT: finish the current case, mark interrupted
   std::map<std::string, std::string> vars;   // --var name=value: override scenario variables

@@ -86,7 +86,7 @@ fake_setup parse_fake(const json_doc& d, const json& j, const std::string& p) {
   }
   if (j.contains("token_fault")) {
     std::string tp = p + "/token_fault";
-    d.check_keys(j["token_fault"], tp, {"status", "retry_after", "count", "delay_ms", "error"});
+    d.check_keys(j["token_fault"], tp, {"status", "retry_after", "count", "delay_ms"});
     d.int_field(j["token_fault"], tp, "status", 0, 0, 599);
     d.int_field(j["token_fault"], tp, "count", 1, 1, 1000000);
     f.token_fault = j["token_fault"];
@@ -142,7 +142,7 @@ load_setup parse_load(const json_doc& d, const json& j, const std::string& p) {
 
 expectation parse_expect(const json_doc& d, const json& j, const std::string& p) {
   d.check_keys(j, p,
-               {"outcome", "error_class", "error", "phase", "reply", "reply_contains", "token_error",
+               {"outcome", "error_class", "error", "phase", "reply", "reply_contains", "token_error", "finding",
                 "transcript_contains", "verdicts", "max_token_requests", "min_token_requests", "expired_uses",
                 "min_logins", "thresholds"});
   expectation e;
@@ -157,6 +157,7 @@ expectation parse_expect(const json_doc& d, const json& j, const std::string& p)
   e.reply = d.string_field(j, p, "reply", false);
   e.reply_contains = d.string_field(j, p, "reply_contains", false);
   e.token_error = d.string_field(j, p, "token_error", false);
+  e.finding = d.string_field(j, p, "finding", false);
   e.transcript_contains = d.strings_field(j, p, "transcript_contains");
   if (j.contains("verdicts")) {
     const json& v = j["verdicts"];

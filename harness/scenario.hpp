@@ -26,7 +26,7 @@ struct fake_setup {
 };
 
 struct token_setup {
-  std::string flow = "client-credentials";  // or password, device-code, auth-code, refresh-token, static
+  std::string flow = "client-credentials";  // or password, device-code, auth-code, static
   std::string app = "good";                 // the tenant app (key) whose credentials are used
   std::string user;                         // delegated flows: the signing-in user
   std::string static_token;                 // flow "static": this literal is the token
@@ -65,6 +65,7 @@ struct expectation {
   std::string reply;                // the server's exact final reply
   std::string reply_contains;
   std::string token_error;          // AADSTS code or OAuth error of a refused token request
+  std::string finding;              // the diagnosis's first finding id (src/diagnose/rules.json)
   std::vector<std::string> transcript_contains;
   std::map<std::string, std::string> verdicts;  // name (or "all") -> pass|fail|not_applicable
   std::optional<long long> max_token_requests;
