@@ -206,8 +206,10 @@ http_outcome http_client::perform(const http_request& r) {
   http_outcome o;
   int max = std::max(1, retry.max_attempts);
   for (int attempt = 1;; ++attempt) {
+    std::int64_t sent_at = clock();
     o = transport_(r);
     o.attempts = attempt;
+    o.sent_at = sent_at;
     if (attempt >= max || !retryable(o)) break;
     sleep(backoff_delay(o, attempt, retry, clock(), random()));
   }

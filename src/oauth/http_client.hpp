@@ -55,6 +55,7 @@ struct http_outcome {
   std::string error;    // "POST https://host/path: connect: <reason>"
   http_response response;
   int attempts = 0;
+  std::int64_t sent_at = 0;  // unix seconds when the final attempt began (clock())
 };
 
 struct http_options {

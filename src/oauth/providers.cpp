@@ -89,6 +89,7 @@ token_result token_client::post_token(form_fields f, const client_auth& a) {
   token_result r = parse_token_response(o.response.status, o.response.content_type, o.response.body);
   std::fill(o.response.body.begin(), o.response.body.end(), '\0');
   r.attempts = o.attempts;
+  r.sent_at = o.sent_at;
   if (r.ec && !r.aad) r.message = "POST " + url_for_display(e_.token_endpoint()) + ": " + r.message;
   r.message = secrets.apply(r.message);
   if (r.aad) r.aad->description = secrets.apply(r.aad->description);

@@ -198,6 +198,9 @@ acquire_result token_manager::fetch() {
     return r;
   }
   const token_set& t = *tr.tokens;
+  // Lifetimes count from the attempt that got the answer, not from the first of its retries
+  // (a throttled request may have waited seconds before it).
+  if (tr.sent_at > sent_at) sent_at = tr.sent_at;
   entry e;
   e.access_token = t.access_token;
   e.expires_at = sent_at + t.expires_in;  // measured from the request: errs on the early side

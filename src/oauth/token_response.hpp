@@ -50,6 +50,7 @@ struct token_result {
   std::optional<token_set> tokens;
   std::optional<aad_error> aad; // set when the endpoint answered with an OAuth error
   int attempts = 0;             // HTTP attempts (retries included)
+  std::int64_t sent_at = 0;     // unix seconds when the attempt that answered was sent (lifetimes count from it)
   std::string endpoint;         // "POST https://host/tenant/oauth2/v2.0/token" (no query)
   bool ok() const { return !ec && tokens.has_value(); }
 };

@@ -279,3 +279,21 @@ TEST(TokenManager, CoroutinesShareOneRequestWithoutBlockingTheExecutor) {
   ASSERT_EQ(fps.size(), 1u);
   EXPECT_EQ(m.stats().requests, 1u);
 }
+
+TEST(TokenManager, LifetimeCountsFromTheAttemptThatAnsweredNotFromTheFirstRetry) {
+  script s;
+  token_source src;
+  std::int64_t start = s.now;
+  src.sign_in = [&] {
+    s.now += 30;  // throttled: the answer came from a retry sent 30 s later
+    auto r = s.issue("signin", 1, false);
+    r.sent_at = s.now;
+    r.attempts = 3;
+    return r;
+  };
+  token_manager m(key(), src, refresh_policy{}, nullptr, s.clock());
+  auto a = m.acquire();
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a.token->expires_at, start + 30 + 3600);
+  EXPECT_EQ(a.token->attempts, 3);
+}
