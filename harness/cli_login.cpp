@@ -32,6 +32,7 @@ struct login_args {
   bool insecure = false;
   double timeout = 30;
   bool no_probe = false;
+  bool fetch = false;
   std::string send_to;
   std::string ehlo = "localhost";
   std::size_t max_line = 64 * 1024;
@@ -98,6 +99,7 @@ int run_login(login_args a) {
   o.client.form = forms.at(a.form);
   o.client.allow_unadvertised = a.allow_unadvertised;
   o.client.probe = !a.no_probe;
+  o.client.fetch = a.fetch;
   o.client.send_test_to = a.send_to;
   o.client.ehlo_name = a.ehlo;
   o.client.creds.user = a.user;
@@ -215,6 +217,8 @@ void add_login_command(CLI::App& app, std::function<void(int)> on_exit) {
       ->check(CLI::Range(0.001, 3600.0));
   cmd->add_flag("--no-probe", args->no_probe,
                 "skip the post-auth probe (EXAMINE INBOX / STAT / MAIL FROM + RSET)");
+  cmd->add_flag("--fetch", args->fetch,
+                "imap/pop3: after the probe, fetch the first message (FETCH 1 BODY.PEEK[] / RETR 1)");
   cmd->add_option("--send-test-message", args->send_to,
                   "smtp: after the probe, send a small test message to this address");
   cmd->add_option("--ehlo", args->ehlo, "smtp: the EHLO name (default localhost)");

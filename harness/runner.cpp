@@ -677,6 +677,7 @@ json run_scenario(const scenario& s, const run_options& o, target_kind kind, con
                                                               : sasl::form::automatic;
               c.base.client.allow_unadvertised = s.login.allow_unadvertised;
               c.base.client.probe = s.login.probe;
+              c.base.client.fetch = s.login.fetch && proto != "smtp";
               if (proto == "smtp") c.base.client.send_test_to = substitute(s.login.send_to, vars);
               c.tls = make_client_context({c.base.ca_file, false});
               c.tokens = tokens.get();

@@ -110,8 +110,8 @@ token_setup parse_token(const json_doc& d, const json& j, const std::string& p) 
 
 login_setup parse_login(const json_doc& d, const json& j, const std::string& p) {
   d.check_keys(j, p,
-               {"protocol", "mech", "form", "user", "probe", "send_test_message", "allow_unadvertised", "timeout_ms",
-                "max_line", "port"});
+               {"protocol", "mech", "form", "user", "probe", "send_test_message", "fetch", "allow_unadvertised",
+                "timeout_ms", "max_line", "port"});
   login_setup l;
   l.protocols = one_or_many(d, j, p, "protocol", l.protocols, {"imap", "pop3", "smtp"}, "protocol");
   l.mechs = one_or_many(d, j, p, "mech", l.mechs, {"xoauth2", "oauthbearer", "auto"}, "mechanism");
@@ -119,6 +119,8 @@ login_setup parse_login(const json_doc& d, const json& j, const std::string& p) 
   l.users = one_or_many(d, j, p, "user", l.users, {}, "user");
   l.probe = d.bool_field(j, p, "probe", true);
   l.send_to = d.string_field(j, p, "send_test_message", false);
+  l.fetch = d.bool_field(j, p, "fetch", false);
+  if (l.fetch && !l.probe) d.fail(p + "/fetch", "fetch needs the probe (it opens the mailbox first)");
   l.allow_unadvertised = d.bool_field(j, p, "allow_unadvertised", false);
   l.timeout_ms = static_cast<int>(d.int_field(j, p, "timeout_ms", l.timeout_ms, 1, 600000));
   l.max_line = static_cast<std::size_t>(d.int_field(j, p, "max_line", 64 * 1024, 64, 1 << 30));

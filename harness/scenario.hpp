@@ -39,6 +39,7 @@ struct login_setup {
   std::vector<std::string> users = {"${mailbox}"};
   bool probe = true;
   std::string send_to;         // smtp: send a test message to this address
+  bool fetch = false;          // imap/pop3: fetch the first message after the probe
   bool allow_unadvertised = false;
   int timeout_ms = 10000;
   int port = 0;                // > 0: connect here instead of the target's port (e.g. a closed one)

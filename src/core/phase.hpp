@@ -20,15 +20,16 @@ enum class phase {
   auth,
   capability3,  // capabilities after authentication (IMAP)
   probe,        // post-auth probe: EXAMINE INBOX / STAT / MAIL FROM + RSET
+  fetch,        // optional: the first message (IMAP FETCH 1 BODY.PEEK[], POP3 RETR 1)
   send,         // optional test message
   logout,
 };
 
-inline constexpr std::size_t phase_count = 14;
+inline constexpr std::size_t phase_count = 15;
 
 inline constexpr std::array<std::string_view, phase_count> phase_names = {
     "token",       "resolve",     "connect", "tls",        "greeting", "capability", "starttls", "tls_upgrade",
-    "capability2", "auth",    "capability3", "probe",   "send",       "logout"};
+    "capability2", "auth",    "capability3", "probe",   "fetch",      "send",       "logout"};
 
 constexpr std::string_view phase_name(phase p) noexcept {
   return phase_names[static_cast<std::size_t>(p)];

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "imap/imap_parse.hpp"
 
 namespace mh::imap {
@@ -32,6 +33,23 @@ fsm_action client::command(phase p, std::string_view text, std::string shown) {
   std::string wire = tag_ + " " + std::string(text) + "\r\n";
   return send(p, std::move(wire), shown.empty() ? std::string() : tag_ + " " + shown);
 }
+
+namespace {
+
+// N of the untagged "* N EXISTS" in an EXAMINE/SELECT response; 0 when absent.
+std::size_t exists(const std::vector<std::string>& lines) {
+  for (const auto& l : lines) {
+    std::string_view v = l;
+    if (!v.starts_with("* ")) continue;
+    v.remove_prefix(2);
+    std::size_t n = 0, i = 0;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') n = n * 10 + static_cast<std::size_t>(v[i++] - '0');
+    if (i > 0 && ascii_upper(std::string(v.substr(i))) == " EXISTS") return n;
+  }
+  return 0;
+}
+
+}  // namespace
 
 line_kind client::classify(std::string_view line, bool after_literal) {
   using k = line_kind::k;
@@ -93,6 +111,14 @@ fsm_action client::on_response(const response& r) {
       if (s->st != status::ok)
         return fail_then_logout(errc::probe_denied, last,
                                 "authenticated, but the mailbox could not be opened");
+      if (p_.fetch && exists(r.lines) > 0) {
+        st_ = st::fetch;
+        return command(phase::fetch, "FETCH 1 (BODY.PEEK[])");
+      }
+      return logout();
+    case st::fetch:
+      if (s->st != status::ok)
+        return fail_then_logout(errc::command_rejected, last, "the first message could not be fetched");
       return logout();
     case st::logout: return finish();
     case st::greeting: break;

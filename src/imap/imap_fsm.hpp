@@ -27,7 +27,7 @@ class client final : public client_fsm {
   fsm_action on_io_error(std::error_code ec, const response& partial) override;
 
  private:
-  enum class st { greeting, capability, starttls, authenticate, capability_after, probe, logout };
+  enum class st { greeting, capability, starttls, authenticate, capability_after, probe, fetch, logout };
 
   fsm_action command(phase p, std::string_view text, std::string shown = {});
   fsm_action on_capability(const response& r);

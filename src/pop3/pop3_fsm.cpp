@@ -1,5 +1,7 @@
 #include "pop3/pop3_fsm.hpp"
 
+#include <cstdio>
+
 #include "core/error.hpp"
 #include "core/text.hpp"
 
@@ -18,7 +20,7 @@ fsm_action client::start() {
 }
 
 fsm_action client::command(phase p, std::string text, std::string shown) {
-  multiline_ = st_ == st::capa;
+  multiline_ = st_ == st::capa || st_ == st::retr;
   first_line_ = true;
   return send(p, text + "\r\n", std::move(shown));
 }
@@ -49,10 +51,21 @@ fsm_action client::on_response(const response& r) {
       return start_tls(phase::tls_upgrade);
     case st::auth: return on_auth(r);
     case st::probe:
-      if (is_ok(first)) return quit();
+      if (is_ok(first)) {
+        // "+OK <count> <octets>": fetch the first message when asked and there is one.
+        unsigned long count = 0;
+        if (p_.fetch && std::sscanf(first.c_str(), "+OK %lu", &count) == 1 && count > 0) {
+          st_ = st::retr;
+          return command(phase::fetch, "RETR 1");
+        }
+        return quit();
+      }
       defer_failure(is_err(first) ? make_error_code(errc::probe_denied)
                                   : make_error_code(errc::weird_server_reply),
                     first, "authenticated, but STAT was refused");
+      return quit();
+    case st::retr:
+      if (!is_ok(first)) defer_failure(errc::command_rejected, first, "the first message could not be retrieved");
       return quit();
     case st::quit: return finish();
   }

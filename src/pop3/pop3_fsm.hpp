@@ -28,7 +28,7 @@ class client final : public client_fsm {
   fsm_action on_io_error(std::error_code ec, const response& partial) override;
 
  private:
-  enum class st { greeting, capa, stls, auth, probe, quit };
+  enum class st { greeting, capa, stls, auth, probe, retr, quit };
 
   fsm_action command(phase p, std::string text, std::string shown = {});
   fsm_action on_capa(const response& r);

@@ -16,6 +16,7 @@ struct client_params {
   bool starttls = false;            // upgrade a plaintext connection before authenticating
   bool probe = true;                // post-auth probe (EXAMINE INBOX / STAT / MAIL FROM+RSET)
   std::string send_test_to;         // SMTP: send a small test message to this address
+  bool fetch = false;               // IMAP/POP3: after the probe, fetch the first message (if any)
   std::string ehlo_name = "localhost";
 };
 

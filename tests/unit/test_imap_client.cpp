@@ -219,3 +219,36 @@ TEST(ImapClient, TranscriptNeverShowsTheToken) {
                                                           "user=alice@contoso.com token sha256:"));
   EXPECT_TRUE(shown);
 }
+
+TEST(ImapClient, FetchStepReadsTheFirstMessageLiteral) {
+  auto segs = exchange_ok();
+  segs.back() = "* 1 FETCH (BODY[] {22}\r\nSubject: hi\r\n\r\nhello\r\n)\r\nA005 OK FETCH completed.\r\n";
+  segs.push_back(exo::imap_bye + "A006 OK LOGOUT completed.\r\n");
+  auto o = opts(protocol::imap);
+  o.client.fetch = true;
+  for (std::size_t read : {std::size_t{1}, std::size_t{4096}}) {
+    run_options ro;
+    ro.read_size = read;
+    auto r = run(segs, o, ro);
+    EXPECT_FALSE(r.outcome.error) << r.outcome.message;
+    ASSERT_EQ(r.client_lines.size(), 6u);
+    EXPECT_EQ(r.client_lines[4], "A005 FETCH 1 (BODY.PEEK[])");
+  }
+}
+
+TEST(ImapClient, FetchStepSkippedOnAnEmptyMailboxAndRefusalReported) {
+  auto o = opts(protocol::imap);
+  o.client.fetch = true;
+  auto segs = exchange_ok();
+  segs[4] = "* 0 EXISTS\r\n* 0 RECENT\r\nA004 OK [READ-ONLY] EXAMINE completed.\r\n";
+  auto r = run(segs, o);
+  EXPECT_FALSE(r.outcome.error) << r.outcome.message;
+  EXPECT_EQ(r.client_lines.back(), "A005 LOGOUT");
+  segs = exchange_ok();
+  segs.back() = "A005 NO FETCH failed.\r\n";
+  segs.push_back(exo::imap_bye + "A006 OK LOGOUT completed.\r\n");
+  r = run(segs, o);
+  EXPECT_EQ(r.outcome.error, errc::command_rejected);
+  EXPECT_EQ(r.outcome.failed_phase, phase::fetch);
+  EXPECT_EQ(r.outcome.reply, "A005 NO FETCH failed.");
+}

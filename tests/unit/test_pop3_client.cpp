@@ -108,3 +108,34 @@ TEST(Pop3Client, CapaWithoutTerminatorTimesOut) {
   EXPECT_EQ(r.outcome.error, errc::timed_out);
   EXPECT_EQ(r.outcome.failed_phase, phase::capability);
 }
+
+TEST(Pop3Client, FetchStepRetrievesTheFirstMessageDotStuffed) {
+  auto segs = exchange_ok();
+  segs.insert(segs.end() - 1, "+OK 2 octets\r\nSubject: hi\r\n\r\n..not the end\r\nbody\r\n.\r\n");
+  auto o = opts(protocol::pop3);
+  o.client.fetch = true;
+  for (std::size_t read : {std::size_t{1}, std::size_t{4096}}) {
+    run_options ro;
+    ro.read_size = read;
+    auto r = run(segs, o, ro);
+    EXPECT_FALSE(r.outcome.error) << r.outcome.message;
+    EXPECT_EQ(r.client_lines, (std::vector<std::string>{"CAPA", "AUTH XOAUTH2", payload_b64(), "STAT", "RETR 1",
+                                                        "QUIT"}));
+  }
+}
+
+TEST(Pop3Client, FetchStepSkippedOnAnEmptyMaildropAndRefusalReported) {
+  auto o = opts(protocol::pop3);
+  o.client.fetch = true;
+  auto segs = exchange_ok();
+  segs[4] = "+OK 0 0\r\n";
+  auto r = run(segs, o);
+  EXPECT_FALSE(r.outcome.error) << r.outcome.message;
+  EXPECT_EQ(r.client_lines.back(), "QUIT");
+  segs = exchange_ok();
+  segs.insert(segs.end() - 1, "-ERR Message 1 is locked\r\n");
+  r = run(segs, o);
+  EXPECT_EQ(r.outcome.error, errc::command_rejected);
+  EXPECT_EQ(r.outcome.failed_phase, phase::fetch);
+  EXPECT_EQ(r.outcome.reply, "-ERR Message 1 is locked");
+}
