@@ -183,7 +183,7 @@ void add_run_command(CLI::App& app, std::function<void(int)> on_exit) {
   // One value per occurrence, so `run --tag smoke dir/` keeps dir/ as a path.
   cmd->add_option("--tag", a->tags, "run scenarios with this tag (repeatable; any matches)")->allow_extra_args(false);
   cmd->add_option("--id", a->ids, "run scenarios whose id matches this glob (repeatable)")->allow_extra_args(false);
-  cmd->add_option("--out", a->out, "folder for the report set (default: reports)");
+  cmd->add_option("--out,--report-dir", a->out, "folder for the report set (default: reports)");
   cmd->add_option("--state-dir", a->state_dir, "embedded fakes' CA and keys (default ~/.local/state/mailharness/run)");
   cmd->add_option("--shard", a->shard, "run shard I of N (1-based), e.g. 2/4; merge with mailharness report merge");
   cmd->add_flag("--list", a->list, "list the selected scenarios and exit");
@@ -200,7 +200,11 @@ void add_report_command(CLI::App& app, std::function<void(int)> on_exit) {
   auto* render = cmd->add_subcommand("render", "render report.json as HTML, JUnit XML, Markdown or console text");
   render->add_option("report", *in, "report.json")->required();
   render->add_option("--format", *fmts, "html, junit, md, console (repeatable; default all files)")
-      ->check(CLI::IsMember({"html", "junit", "md", "console"}));
+      ->check(CLI::IsMember({"html", "junit", "md", "console"}))
+      ->allow_extra_args(false);
+  for (const char* f : {"html", "junit", "md"})
+    render->add_flag_callback(std::string("--") + f, [fmts, f] { fmts->push_back(f); },
+                              std::string("write report.") + (std::string(f) == "junit" ? "junit.xml" : f));
   render->add_option("--out", *out, "output folder (default: the report's folder)");
   render->callback([in, out, fmts, on_exit] {
     auto report = read_report(*in);
@@ -220,7 +224,7 @@ void add_report_command(CLI::App& app, std::function<void(int)> on_exit) {
   auto mout = std::make_shared<std::string>("merged");
   auto* merge = cmd->add_subcommand("merge", "merge shard reports (histograms merge exactly) and render the set");
   merge->add_option("reports", *ins, "report.json files of the shards")->required();
-  merge->add_option("--out", *mout, "output folder for the merged report set (default: merged)");
+  merge->add_option("--out,--report-dir", *mout, "output folder for the merged report set (default: merged)");
   merge->callback([ins, mout, on_exit] {
     std::vector<nlohmann::json> docs;
     for (const auto& p : *ins) docs.push_back(read_report(p));
