@@ -154,6 +154,29 @@ with FakeExchange(MH) as fx:
     check(claims.get("upn") == user["upn"] and "IMAP.AccessAsUser.All" in claims.get("scp", ""),
           "device code token is for the approving user with IMAP scope")
 
+    # 11b. auth code with PKCE: the URL printed (--no-browser), a "browser" that follows the
+    # authorize redirect to the loopback listener, the code redeemed.
+    proc = subprocess.Popen([MH, "token", "--flow", "auth-code", "--no-browser", "--client-id", pub,
+                             "--username", user["upn"], *common, "--no-cache", "--print-token"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = ""
+    for line in proc.stderr:
+        if line.strip().startswith("https://"):
+            url = line.strip()
+            break
+    check("/oauth2/v2.0/authorize?" in url and "code_challenge_method=S256" in url and "state=" in url,
+          "auth code: the authorize URL is printed with PKCE and state")
+    browser = urllib.request.build_opener(urllib.request.HTTPSHandler(context=fx.ssl))
+    with browser.open(url, timeout=20) as resp:
+        page = resp.read().decode(errors="replace")
+    check(resp.status == 200 and "close" in page.lower(), "auth code: the loopback listener answers the browser")
+    out, err = proc.communicate(timeout=60)
+    check(proc.returncode == 0 and out.strip().count(".") == 2, "auth code: token printed (rc %d: %s)" % (proc.returncode, err.strip()[-200:]))
+    if proc.returncode == 0:
+        claims = json.loads(base64.urlsafe_b64decode(out.strip().split(".")[1] + "=="))
+        check(claims.get("upn") == user["upn"] and "SMTP.Send" in claims.get("scp", ""),
+              "auth code token is for the signed-in user with the mail scopes")
+
 # 12. unreachable authority: exit 3; plain http to a remote host refused: exit 2.
 rc, out, err = run(["--flow", "client-credentials", "--authority", "https://127.0.0.1:1/t", "--client-id", "c",
                     "--client-secret-env", "SECRET", "--no-cache", "--timeout", "2"], {"SECRET": "x"})
