@@ -238,15 +238,7 @@ void add_login_command(CLI::App& app, std::function<void(int)> on_exit) {
                                  "--flow (see mailharness token --help) or --profile");
     if (have_token && !args->t.flow.empty())
       throw CLI::ValidationError("--flow", "--flow and --token-file/--token-env exclude each other");
-    try {
-      on_exit(run_login(*args));
-    } catch (const usage_error& e) {
-      std::cerr << "mailharness login: " << e.what() << "\n";
-      on_exit(exit_usage);
-    } catch (const config_error& e) {
-      std::cerr << "mailharness login: " << e.what() << "\n";
-      on_exit(exit_usage);
-    }
+    on_exit(run_guarded("login", [&] { return run_login(*args); }));
   });
 }
 

@@ -14,6 +14,7 @@
 #include "core/json_doc.hpp"
 #include "exit_codes.hpp"
 #include "report/render.hpp"
+#include "report_files.hpp"
 #include "runner.hpp"
 #include "scenario.hpp"
 
@@ -78,16 +79,6 @@ std::string default_state_dir() {
   return base + "/mailharness/run";
 }
 
-// Writes the report set atomically: a crash or a full disk never leaves a truncated report
-// presented as complete.
-void write_reports(const nlohmann::json& report, const std::string& dir) {
-  std::filesystem::create_directories(dir);
-  write_file_atomically(dir + "/report.json", report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  write_file_atomically(dir + "/junit.xml", render_junit(report));
-  write_file_atomically(dir + "/report.html", render_html(report));
-  write_file_atomically(dir + "/report.md", render_markdown(report));
-}
-
 int exit_for_report(const nlohmann::json& report) {
   const auto& s = report.at("summary");
   if (s.value("failed", 0) > 0) return exit_fail;
@@ -146,7 +137,7 @@ int run(const run_args& a) {
   auto report = run_suite(suite, o);
   std::signal(SIGINT, SIG_DFL);
   if (tty && !a.quiet) std::cerr << "\r\033[K";
-  write_reports(report, a.out);
+  write_report_set(report, a.out);
   console_options co;
   co.color = ::isatty(STDOUT_FILENO);
   std::cout << render_console(report, co);
@@ -236,7 +227,7 @@ void add_report_command(CLI::App& app, std::function<void(int)> on_exit) {
       on_exit(exit_usage);
       return;
     }
-    write_reports(merged, *mout);
+    write_report_set(merged, *mout);
     std::cout << render_console(merged);
     on_exit(exit_for_report(merged));
   });

@@ -113,15 +113,7 @@ void add_token_command(CLI::App& app, std::function<void(int)> on_exit) {
       throw CLI::ValidationError("--flow", "give --flow (or --profile), or --decode with --token-file F or --token-env VAR");
     if (acquire && have_token)
       throw CLI::ValidationError("--token-file", "--token-file/--token-env are for --decode without --flow");
-    try {
-      on_exit(run_token(*a));
-    } catch (const usage_error& e) {
-      std::cerr << "mailharness token: " << e.what() << "\n";
-      on_exit(exit_usage);
-    } catch (const config_error& e) {
-      std::cerr << "mailharness token: " << e.what() << "\n";
-      on_exit(exit_usage);
-    }
+    on_exit(run_guarded("token", [&] { return run_token(*a); }));
   });
 }
 

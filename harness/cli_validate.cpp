@@ -9,6 +9,7 @@
 #include "core/json_doc.hpp"
 #include "exit_codes.hpp"
 #include "report/render.hpp"
+#include "report_files.hpp"
 #include "validate.hpp"
 
 namespace mh::cli {
@@ -34,13 +35,8 @@ int run(validate_args& a) {
   if (a.o.protocols.empty()) throw usage_error("--protocols: name at least one of imap, pop3, smtp");
   if (a.o.insecure) std::cerr << "warning: --insecure: mail server certificates and host names are NOT verified\n";
   auto report = run_validate(a.o, std::cerr);
-  std::filesystem::create_directories(a.out);
-  write_file_atomically(a.out + "/report.json",
-                        report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  write_file_atomically(a.out + "/junit.xml", render_junit(report));
-  write_file_atomically(a.out + "/report.html", render_html(report));
-  write_file_atomically(a.out + "/report.md", render_markdown(report));
-  if (a.json) std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  write_report_set(report, a.out);
+  if (a.json) std::cout << report_json_text(report);
   else std::cout << render_cutover(report) << "\nreports: " << a.out << "/report.json, junit.xml, report.html, report.md\n";
   if (report["cutover"].value("ready", false)) return exit_pass;
   for (const auto& c : report["cutover"]["preflight"])
@@ -74,15 +70,7 @@ void add_validate_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_option("--out", a->out, "folder for the report set (default: reports)");
   cmd->add_flag("--json", a->json, "print report.json instead of the cutover summary");
   cmd->callback([a, on_exit] {
-    try {
-      on_exit(run(*a));
-    } catch (const usage_error& e) {
-      std::cerr << "mailharness validate: " << e.what() << "\n";
-      on_exit(exit_usage);
-    } catch (const config_error& e) {
-      std::cerr << "mailharness validate: " << e.what() << "\n";
-      on_exit(exit_usage);
-    }
+    on_exit(run_guarded("validate", [&] { return run(*a); }));
   });
 }
 

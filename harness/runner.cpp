@@ -36,14 +36,6 @@ namespace {
 using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03lldZ", static_cast<long long>(ms % 1000));
-  return format_utc(ms / 1000, "%Y-%m-%dT%H:%M:%S") + frac;
-}
-
 // Entities in a tenant patch may be addressed by their key instead of by array position:
 // {"mailboxes": {"alice@…": {"imap_enabled": false}}, "apps": {"good": {…}}}.
 void patch_tenant(json& tenant, const json& patch) {
@@ -748,7 +740,7 @@ std::size_t case_count(const scenario& s) {
 json run_suite(const std::vector<scenario>& suite, const run_options& o) {
   json report = {{"format", "mailharness.report/1"},
                  {"tool", {{"name", "mailharness"}, {"version", "0.1.0"}}},
-                 {"started_at", now_rfc3339()},
+                 {"started_at", utc_now_rfc3339()},
                  {"command", "run"}};
   target_kind kind = target_kind::embedded;
   json shared_target;
@@ -796,7 +788,7 @@ json run_suite(const std::vector<scenario>& suite, const run_options& o) {
     json r = run_scenario(*s, o, kind, shared_target, done, total, failed);
     for (auto& x : r) records.push_back(std::move(x));
   }
-  report["finished_at"] = now_rfc3339();
+  report["finished_at"] = utc_now_rfc3339();
   report["interrupted"] = o.stop && o.stop->load();
   report["summary"] = summarize_records(records, std::chrono::duration<double>(steady::now() - t0).count());
   report["records"] = std::move(records);

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "core/files.hpp"
+#include "core/json_doc.hpp"
+#include "exit_codes.hpp"
 #include "oauth/authorize.hpp"
 
 extern char** environ;
@@ -44,6 +46,17 @@ secret_string read_secret(const std::string& file, const std::string& var, const
   if (v.empty())
     throw usage_error(what + " is empty (" + (file.empty() ? "environment variable " + var : "file " + file) + ")");
   return secret_string(std::move(v));
+}
+
+int run_guarded(const char* command, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const usage_error& e) {
+    std::cerr << "mailharness " << command << ": " << e.what() << "\n";
+  } catch (const config_error& e) {
+    std::cerr << "mailharness " << command << ": " << e.what() << "\n";
+  }
+  return exit_usage;
 }
 
 void add_token_options(CLI::App* cmd, token_options& o, bool with_profile, bool token_command) {

@@ -30,6 +30,10 @@ struct usage_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Runs a command's body: its exit code, or exit 2 with "mailharness <command>: <message>"
+// for a usage_error or a config_error (file:line:column).
+int run_guarded(const char* command, const std::function<int()>& body);
+
 inline const char* const token_flows[] = {"client-credentials", "device-code", "refresh-token", "auth-code",
                                           "password"};
 

@@ -30,15 +30,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string now_rfc3339() {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-  char frac[8];
-  std::snprintf(frac, sizeof frac, ".%03lldZ", static_cast<long long>(ms % 1000));
-  return format_utc(ms / 1000, "%Y-%m-%dT%H:%M:%S") + frac;
-}
-
 json preflight(const std::string& name, bool ok, const std::string& detail, const char* severity = nullptr) {
   return {{"name", name}, {"ok", ok}, {"detail", detail},
           {"severity", severity ? severity : ok ? "info" : "error"}};
@@ -193,7 +184,7 @@ net::awaitable<void> validate_worker(shared_state& st) {
 json run_validate(const validate_options& o, std::ostream& progress) {
   json report = {{"format", "mailharness.report/1"},
                  {"tool", {{"name", "mailharness"}, {"version", "0.1.0"}}},
-                 {"started_at", now_rfc3339()},
+                 {"started_at", utc_now_rfc3339()},
                  {"command", "validate"}};
   auto t0 = std::chrono::steady_clock::now();
   profile prof = resolve_profile(o.tokens.profile.empty() ? "worldwide" : o.tokens.profile);
@@ -362,7 +353,7 @@ json run_validate(const validate_options& o, std::ostream& progress) {
                      return r.value("outcome", "") == "pass";
                    });
   report["cutover"] = {{"ready", all_ready}, {"preflight", checks}, {"mailboxes", mailboxes}, {"steps", step_list}};
-  report["finished_at"] = now_rfc3339();
+  report["finished_at"] = utc_now_rfc3339();
   report["interrupted"] = false;
   report["summary"] = summarize_records(records, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   report["records"] = std::move(records);

@@ -1,3 +1,5 @@
+#include <chrono>
+#include <cstdio>
 #include "core/text.hpp"
 
 #include <ctime>
@@ -60,6 +62,15 @@ std::string format_utc(std::int64_t unix_seconds, const char* format) {
   std::size_t n = std::strftime(buf, sizeof buf, format, &tm);
 #pragma GCC diagnostic pop
   return std::string(buf, n);
+}
+
+std::string utc_now_rfc3339() {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03lldZ", static_cast<long long>(ms % 1000));
+  return format_utc(ms / 1000, "%Y-%m-%dT%H:%M:%S") + frac;
 }
 
 }  // namespace mh

@@ -18,5 +18,7 @@ std::string url_encode(std::string_view s);
 
 // strftime of a unix time in UTC, e.g. "%a, %d %b %Y %H:%M:%S +0000".
 std::string format_utc(std::int64_t unix_seconds, const char* format);
+// The current UTC time as RFC 3339 with milliseconds: 2026-11-29T01:02:03.456Z.
+std::string utc_now_rfc3339();
 
 }  // namespace mh
