@@ -63,22 +63,6 @@ std::vector<scenario> select(const run_args& a) {
   return out;
 }
 
-std::optional<std::pair<int, int>> parse_shard(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  int i = 0, n = 0;
-  char extra = 0;
-  if (std::sscanf(s.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 1 || i > n)
-    throw CLI::ValidationError("--shard", "expected I/N with 1 <= I <= N, e.g. 2/4");
-  return std::pair{i, n};
-}
-
-std::string default_state_dir() {
-  const char* x = std::getenv("XDG_STATE_HOME");
-  const char* home = std::getenv("HOME");
-  std::string base = x && *x ? x : home && *home ? std::string(home) + "/.local/state" : "/tmp";
-  return base + "/mailharness/run";
-}
-
 int exit_for_report(const nlohmann::json& report) {
   const auto& s = report.at("summary");
   if (s.value("failed", 0) > 0) return exit_fail;
@@ -111,7 +95,7 @@ int run(const run_args& a) {
   }
   run_options o;
   o.target = a.target;
-  o.state_dir = a.state_dir.empty() ? default_state_dir() : a.state_dir;
+  o.state_dir = a.state_dir.empty() ? default_state_dir("run") : a.state_dir;
   o.shard = shard;
   o.shard_applied = true;
   o.stop = &g_stop;
@@ -159,6 +143,22 @@ nlohmann::json read_report(const std::string& path) {
 }
 
 }  // namespace
+
+std::string default_state_dir(const std::string& leaf) {
+  const char* x = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  std::string base = x && *x ? x : home && *home ? std::string(home) + "/.local/state" : "/tmp";
+  return base + "/mailharness/" + leaf;
+}
+
+std::optional<std::pair<int, int>> parse_shard(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  int i = 0, n = 0;
+  char extra = 0;
+  if (std::sscanf(s.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 1 || i > n)
+    throw CLI::ValidationError("--shard", "expected I/N with 1 <= I <= N, e.g. 2/4");
+  return std::pair{i, n};
+}
 
 void add_run_command(CLI::App& app, std::function<void(int)> on_exit) {
   auto a = std::make_shared<run_args>();

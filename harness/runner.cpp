@@ -23,6 +23,7 @@
 #include "report/render.hpp"
 #include "session/login.hpp"
 #include "session/token_await.hpp"
+#include "embedded_fake.hpp"
 #include "findings.hpp"
 #include "token_config.hpp"
 
@@ -36,72 +37,34 @@ namespace {
 using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 
-// Entities in a tenant patch may be addressed by their key instead of by array position:
-// {"mailboxes": {"alice@…": {"imap_enabled": false}}, "apps": {"good": {…}}}.
-void patch_tenant(json& tenant, const json& patch) {
-  static const std::pair<const char*, const char*> keyed[] = {
-      {"apps", "key"}, {"users", "upn"}, {"mailboxes", "address"}};
-  json rest = patch;
-  for (const auto& [list, id] : keyed) {
-    if (!patch.contains(list) || !patch[list].is_object()) continue;
-    auto& arr = tenant[list];
-    for (auto it = patch[list].begin(); it != patch[list].end(); ++it) {
-      auto found = std::find_if(arr.begin(), arr.end(), [&](const json& e) { return e.value(id, "") == it.key(); });
-      if (found == arr.end()) {
-        json added = it.value();
-        added[id] = it.key();
-        arr.push_back(added);
-      } else if (it.value().is_null()) {
-        arr.erase(found);
-      } else {
-        found->merge_patch(it.value());
-      }
-    }
-    rest.erase(list);
+// The fake options one scenario asks for (state dir, token lifetime, faults, tenant patch).
+fake::fake_options scenario_fake_options(const std::string& state_dir, const scenario& s) {
+  fake::fake_options o;
+  o.state_dir = state_dir;
+  if (s.fake.token_lifetime_s) o.token_lifetime_s = *s.fake.token_lifetime_s;
+  o.mail.auth_failure_delay = std::chrono::milliseconds(s.fake.auth_failure_delay_ms.value_or(0));
+  for (const auto& f : s.fake.mail_faults) o.faults.push_back(fake::fault_from_json(f));
+  if (!s.fake.tenant_patch.is_null()) {
+    json t = json_doc(fake::demo_tenant_json, "<demo tenant>").root();
+    patch_tenant(t, s.fake.tenant_patch);
+    std::string path = state_dir + "/tenant-" + s.id + ".json";
+    write_file_atomically(path, t.dump(2));
+    o.tenant_file = path;
   }
-  tenant.merge_patch(rest);
+  return o;
 }
 
 // A fake Exchange on its own thread, set up as one scenario says.
-class embedded_fake {
- public:
-  embedded_fake(const std::string& state_dir, const scenario& s) {
-    fake::fake_options o;
-    o.state_dir = state_dir;
-    if (s.fake.token_lifetime_s) o.token_lifetime_s = *s.fake.token_lifetime_s;
-    o.mail.auth_failure_delay = std::chrono::milliseconds(s.fake.auth_failure_delay_ms.value_or(0));
-    for (const auto& f : s.fake.mail_faults) o.faults.push_back(fake::fault_from_json(f));
-    if (!s.fake.tenant_patch.is_null()) {
-      json t = json_doc(fake::demo_tenant_json, "<demo tenant>").root();
-      patch_tenant(t, s.fake.tenant_patch);
-      std::string path = state_dir + "/tenant-" + s.id + ".json";
-      write_file_atomically(path, t.dump(2));
-      o.tenant_file = path;
-    }
-    fx_ = std::make_unique<fake::fake_exchange>(io_, o);
-    if (s.fake.token_fault) {
-      std::string why;
-      auto f = fake::token_faults::from_json(*s.fake.token_fault, &why);
-      if (!f) throw config_error(s.file, 0, 0, "/fake/token_fault", why);
-      fx_->identity().faults().set(*f);
-    }
-    ready_ = fx_->ready_info();
-    thread_ = std::thread([this] { io_.run(); });
+std::unique_ptr<embedded_fake> start_scenario_fake(const std::string& state_dir, const scenario& s) {
+  auto f = std::make_unique<embedded_fake>(scenario_fake_options(state_dir, s));
+  if (s.fake.token_fault) {
+    std::string why;
+    auto tf = fake::token_faults::from_json(*s.fake.token_fault, &why);
+    if (!tf) throw config_error(s.file, 0, 0, "/fake/token_fault", why);
+    f->fx().identity().faults().set(*tf);
   }
-  ~embedded_fake() {
-    net::post(io_, [this] { fx_->stop(); });
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  const json& ready() const { return ready_; }
-  fake::fake_exchange& fx() { return *fx_; }
-
- private:
-  net::io_context io_;
-  std::unique_ptr<fake::fake_exchange> fx_;
-  json ready_;
-  std::thread thread_;
-};
+  return f;
+}
 
 // The "browser" of an auth-code sign-in: GET the authorize URL and follow its redirects
 // (the fake signs the login_hint user in at once) to the loopback listener.
@@ -570,7 +533,7 @@ json run_scenario(const scenario& s, const run_options& o, target_kind kind, con
     fake.reset();
     try {
       if (embedded) {
-        fake = std::make_unique<embedded_fake>(o.state_dir, s);
+        fake = start_scenario_fake(o.state_dir, s);
         ready = fake->ready();
       } else {
         ready = shared_target;
