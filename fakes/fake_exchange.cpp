@@ -34,7 +34,12 @@ std::int64_t unix_now() {
 
 }  // namespace
 
-std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames) {
+std::string server_cert_stem(pki::key_type key) {
+  return key == pki::key_type::rsa2048 ? "server-rsa" : "server";
+}
+
+std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames,
+                             pki::key_type key) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error("cannot create state dir " + dir + ": " + ec.message());
@@ -50,10 +55,13 @@ std::string ensure_state_pki(const std::string& dir, const std::vector<std::stri
   std::string wanted;
   for (const auto& d : names.dns) wanted += "DNS:" + d + "\n";
   for (const auto& i : names.ips) wanted += "IP:" + i + "\n";
-  if (!fs::exists(dir + "/server.pem") || !fs::exists(dir + "/server-key.pem") ||
-      read_text(dir + "/server-names.txt") != wanted) {
-    pki::make_server_cert(dir, "server", dir, "ca", names, {"localhost"});
-    write_file_atomically(dir + "/server-names.txt", wanted);
+  std::string stem = server_cert_stem(key);
+  if (!fs::exists(dir + "/" + stem + ".pem") || !fs::exists(dir + "/" + stem + "-key.pem") ||
+      read_text(dir + "/" + stem + "-names.txt") != wanted) {
+    pki::cert_options co{"localhost"};
+    co.key = key;
+    pki::make_server_cert(dir, stem, dir, "ca", names, co);
+    write_file_atomically(dir + "/" + stem + "-names.txt", wanted);
   }
   return dir + "/ca.pem";
 }
@@ -67,7 +75,7 @@ fake_exchange::fake_exchange(net::io_context& io, fake_options o)
     tenant_.tokens.lifetime_max_s = *o_.token_lifetime_s;
   }
   store_ = std::make_unique<mail_store>(tenant_);
-  ca_file_ = ensure_state_pki(o_.state_dir, o_.hostnames);
+  ca_file_ = ensure_state_pki(o_.state_dir, o_.hostnames, o_.server_key);
   if (o_.persist_mail && fs::exists(mail_file())) {
     try {
       store_->load_json(nlohmann::json::parse(read_text(mail_file())));
@@ -75,7 +83,8 @@ fake_exchange::fake_exchange(net::io_context& io, fake_options o)
       throw std::runtime_error(mail_file() + " is not a mail store written by the fake: " + e.what());
     }
   }
-  tls_ = make_server_context(o_.state_dir + "/server.pem", o_.state_dir + "/server-key.pem");
+  std::string stem = o_.state_dir + "/" + server_cert_stem(o_.server_key);
+  tls_ = make_server_context(stem + ".pem", stem + "-key.pem");
   keys_ = std::make_unique<key_store>(key_store::load_or_create(o_.state_dir));
   for (const auto& f : tenant_.faults) faults_.add(fault_from_json(f));
   for (auto& f : o_.faults) faults_.add(f);

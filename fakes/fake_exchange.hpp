@@ -15,6 +15,7 @@
 #include "identity/identity_server.hpp"
 #include "identity/key_store.hpp"
 #include "mail/mail_servers.hpp"
+#include "net/pki.hpp"
 #include "observe/verdicts.hpp"
 
 namespace mh::fake {
@@ -30,6 +31,7 @@ struct fake_options {
   std::vector<fault_rule> faults;          // active from the start
   bool persist_mail = false;               // keep the mail store in <state_dir>/mail.json
   verdict_options verdicts;                // defaults of GET /_fake/verdicts and verdicts()
+  pki::key_type server_key = pki::key_type::ec_p256;  // the mail and HTTPS certificate's key
 };
 
 class fake_exchange {
@@ -74,10 +76,14 @@ class fake_exchange {
   std::unique_ptr<mail_servers> mail_;
 };
 
-// Creates (once) <dir>/ca.pem, <dir>/ca-key.pem, <dir>/server.pem, <dir>/server-key.pem; the
-// server certificate names localhost, 127.0.0.1 and `hostnames` and is re-issued when they
-// change. Returns the path of ca.pem.
-std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames);
+// Creates (once) <dir>/ca.pem, <dir>/ca-key.pem and the server certificate <dir>/<stem>.pem
+// with <dir>/<stem>-key.pem, where <stem> is server_cert_stem(key); the server certificate
+// names localhost, 127.0.0.1 and `hostnames` and is re-issued when they change. Returns the
+// path of ca.pem.
+std::string ensure_state_pki(const std::string& dir, const std::vector<std::string>& hostnames,
+                             pki::key_type key = pki::key_type::ec_p256);
+// "server" (ECDSA P-256, the default) or "server-rsa" (RSA 2048).
+std::string server_cert_stem(pki::key_type key);
 
 // Atomic 0600 writes live in core/files.hpp; re-exported for the fake's callers.
 using ::mh::write_file_atomically;

@@ -1,5 +1,6 @@
 #include "cli_fake.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
@@ -33,11 +34,21 @@ struct fake_args {
   std::string verdicts_file;
   fake::verdict_options verdicts;
   bool persist_mail = false;
+  std::size_t max_sessions = 0;  // 0 = mail_config's default
 };
 
 std::string default_state_dir() {
   const char* tmp = std::getenv("TMPDIR");
   return std::string(tmp && *tmp ? tmp : "/tmp") + "/mailharness-fake-" + std::to_string(::getuid());
+}
+
+// Each session holds one descriptor: lift the soft RLIMIT_NOFILE to the hard limit so that
+// --max-sessions in the thousands is not cut short by EMFILE (a default soft limit is 1024).
+void raise_nofile_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &rl);  // best effort: the cap still bounds what we accept
 }
 
 std::vector<fake::fault_rule> load_faults(const fake_args& a) {
@@ -84,6 +95,8 @@ int run_fake(const fake_args& a) {
   o.mail.accept_oauthbearer = a.accept_oauthbearer;
   o.mail.pop3_max_auth_line = a.pop3_max_auth_line;
   o.mail.smtp_concurrency_limit = a.smtp_concurrency_limit;
+  if (a.max_sessions > 0) o.mail.max_sessions = a.max_sessions;
+  raise_nofile_limit();
   o.faults = load_faults(a);
   o.persist_mail = a.persist_mail;
   o.verdicts = a.verdicts;
@@ -154,6 +167,10 @@ void add_fake_command(CLI::App& app, std::function<void(int)> on_exit) {
                   "'-ERR Protocol error. Connection is closed. 10' (0 = no limit)");
   cmd->add_flag("--smtp-concurrency-limit", a->smtp_concurrency_limit,
                 "SMTP: at most 3 authenticated submitters per mailbox, then 432 4.3.2");
+  cmd->add_option("--max-sessions", a->max_sessions,
+                  "concurrent mail sessions (IMAP, POP3 and SMTP together) before new connections "
+                  "are closed at once (default 2000; the soft descriptor limit is raised to the hard one)")
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--fault", a->faults,
                   "a fault rule as JSON, e.g. '{\"protocol\":\"imap\",\"command\":\"AUTHENTICATE\","
                   "\"action\":\"delay\",\"delay_ms\":2000,\"times\":1}' (repeatable)");

@@ -8,8 +8,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "jwt/jwt.hpp"
 #include "tenant/tenant.hpp"
@@ -41,9 +43,27 @@ struct auth_result {
   std::string token_fp;       // fingerprint of the token
 };
 
-// `payload` is the decoded SASL payload of `mech` ("XOAUTH2" or "OAUTHBEARER").
+// Tokens whose signature has verified against the fake's key (which never changes while it
+// runs). A client reuses its token until it nears expiry, so this makes one RSA verification
+// per token instead of one per login. Only the signature check is skipped: lifetime,
+// audience, tenant and rights are checked at every login. Bounded (cleared when full);
+// thread-safe.
+class verified_tokens {
+ public:
+  bool contains(std::string_view token) const;
+  void add(std::string_view token);
+
+ private:
+  static constexpr std::size_t max_entries = 4096;
+  mutable std::mutex mu_;
+  std::unordered_set<std::string> tokens_;
+};
+
+// `payload` is the decoded SASL payload of `mech` ("XOAUTH2" or "OAUTHBEARER"). `verified`
+// may be null (every signature is checked).
 auth_result check_mail_login(mail_protocol proto, std::string_view mech, std::string_view payload,
-                             const tenant& t, const jwt::verify_key& key, std::int64_t now);
+                             const tenant& t, const jwt::verify_key& key, std::int64_t now,
+                             verified_tokens* verified = nullptr);
 
 // Whether `principal` (client id or UPN) may send as `from` from `mailbox`'s session.
 bool may_send_as(const tenant& t, const std::string& principal, const std::string& from);

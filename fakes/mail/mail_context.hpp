@@ -10,6 +10,7 @@
 #include <string>
 
 #include "jwt/jwt.hpp"
+#include "mail/auth_check.hpp"
 #include "mail/faults.hpp"
 #include "mail/mail_store.hpp"
 #include "net/asio.hpp"
@@ -46,6 +47,8 @@ struct mail_context {
   std::function<std::int64_t()> now;  // unix seconds (injectable for tests)
   // Authenticated SMTP sessions per mailbox (for the 3-submitter limit).
   std::map<std::string, int> smtp_active;
+  // Tokens whose signature verified already (one RSA verification per token, not per login).
+  std::shared_ptr<verified_tokens> verified = std::make_shared<verified_tokens>();
 };
 
 }  // namespace mh::fake

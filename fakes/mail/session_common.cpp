@@ -20,7 +20,7 @@ auth_result check_and_record(session_io& io, std::string_view mech, std::string_
                         : io.protocol() == "pop3" ? mail_protocol::pop3
                                                   : mail_protocol::smtp;
   std::int64_t now = ctx.now();
-  auth_result r = check_mail_login(proto, mech, payload, ctx.t, ctx.key, now);
+  auth_result r = check_mail_login(proto, mech, payload, ctx.t, ctx.key, now, ctx.verified.get());
   static const char* verdicts[] = {"ok", "failed", "not_connected", "smtp_disabled_tenant",
                                    "smtp_disabled_mailbox"};
   nlohmann::json e = {{"peer", io.peer()},

@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <mutex>
 #include <stdexcept>
 
 #include "core/error.hpp"
@@ -29,7 +30,53 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
+// The newest session of a client context, kept in the SSL_CTX's ex_data.
+struct stored_session {
+  std::mutex mu;
+  SSL_SESSION* session = nullptr;
+};
+
+void free_stored_session(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  auto* s = static_cast<stored_session*>(ptr);
+  if (!s) return;
+  if (s->session) SSL_SESSION_free(s->session);
+  delete s;
+}
+
+int stored_session_index() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, free_stored_session);
+  return index;
+}
+
+stored_session* stored_session_of(SSL_CTX* ctx) {
+  return static_cast<stored_session*>(SSL_CTX_get_ex_data(ctx, stored_session_index()));
+}
+
+int keep_new_session(SSL* ssl, SSL_SESSION* session) {
+  stored_session* s = stored_session_of(SSL_get_SSL_CTX(ssl));
+  if (!s) return 0;
+  std::lock_guard l(s->mu);
+  if (s->session) SSL_SESSION_free(s->session);
+  s->session = session;
+  return 1;  // we keep the reference
+}
+
+void offer_stored_session(SSL* ssl) {
+  stored_session* s = stored_session_of(SSL_get_SSL_CTX(ssl));
+  if (!s) return;
+  std::lock_guard l(s->mu);
+  if (s->session && SSL_SESSION_is_resumable(s->session)) SSL_set_session(ssl, s->session);
+}
+
 }  // namespace
+
+void enable_client_resumption(ssl::context& ctx) {
+  SSL_CTX* c = ctx.native_handle();
+  if (stored_session_of(c)) return;
+  SSL_CTX_set_ex_data(c, stored_session_index(), new stored_session);
+  SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+  SSL_CTX_sess_set_new_cb(c, keep_new_session);
+}
 
 std::shared_ptr<ssl::context> make_client_context(const tls_client_options& o) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
@@ -52,15 +99,26 @@ std::shared_ptr<ssl::context> make_client_context(const tls_client_options& o) {
 std::shared_ptr<ssl::context> make_server_context(const std::string& cert_chain_file,
                                                   const std::string& key_file) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  SSL_CTX* c = ctx->native_handle();
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  // Idle sessions keep no TLS read/write buffers (a few KiB each when thousands are open).
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   ctx->use_certificate_chain_file(cert_chain_file);
   ctx->use_private_key_file(key_file, ssl::context::pem);
+  // A self-signed root at the end of the file is not sent (RFC 8446 4.4.2: the client has it
+  // already), as real servers do: it saves the client parsing a certificate per handshake.
+  STACK_OF(X509)* chain = nullptr;
+  if (SSL_CTX_get0_chain_certs(c, &chain) == 1 && chain && sk_X509_num(chain) > 0) {
+    X509* last = sk_X509_value(chain, sk_X509_num(chain) - 1);
+    if (X509_check_issued(last, last) == X509_V_OK) X509_free(sk_X509_pop(chain));
+  }
   return ctx;
 }
 
 bool set_client_peer(SSL* ssl, const std::string& host, bool verify) {
   bool ip = is_ip_literal(host);
   if (!ip && SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) return false;
+  offer_stored_session(ssl);
   if (!verify) return true;
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -91,6 +149,7 @@ std::error_code classify_handshake_failure(SSL* ssl, const std::string& asio_mes
 void describe_session(SSL* ssl, tls_info& out) {
   out.active = true;
   out.version = SSL_get_version(ssl);
+  out.resumed = SSL_session_reused(ssl) == 1;
   if (const SSL_CIPHER* c = SSL_get_current_cipher(ssl)) out.cipher = SSL_CIPHER_get_name(c);
   int nid = SSL_get_negotiated_group(ssl);
   if (nid > 0) {

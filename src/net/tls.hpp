@@ -19,12 +19,19 @@ struct tls_client_options {
 // Throws std::runtime_error naming the file when the CA file cannot be loaded.
 std::shared_ptr<ssl::context> make_client_context(const tls_client_options& o);
 
+// Client-side session resumption (`bench --tls-resumption`): the context keeps the newest
+// session (TLS 1.3 ticket) any of its connections received, and every later client handshake
+// through it offers that session. Thread-safe. Off unless enabled: a login normally measures
+// a full handshake.
+void enable_client_resumption(ssl::context& ctx);
+
 // Server context from PEM files (certificate chain and private key).
 std::shared_ptr<ssl::context> make_server_context(const std::string& cert_chain_file,
                                                   const std::string& key_file);
 
-// Prepares `ssl` for a handshake with `host`: SNI (DNS names only) and host-name or IP
-// verification. Returns false if OpenSSL refused the parameters.
+// Prepares `ssl` for a handshake with `host`: SNI (DNS names only), host-name or IP
+// verification, and the stored session when resumption is enabled on its context. Returns
+// false if OpenSSL refused the parameters.
 bool set_client_peer(SSL* ssl, const std::string& host, bool verify);
 
 // Maps a failed handshake to cert_untrusted / cert_hostname_mismatch / cert_expired /

@@ -26,6 +26,7 @@ struct tls_info {
   std::string peer_issuer;
   bool verified = false;    // chain and host name verified
   bool insecure = false;    // verification was switched off by the user
+  bool resumed = false;     // an earlier session was resumed (abbreviated handshake)
 };
 
 struct io_result {
