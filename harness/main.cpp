@@ -5,6 +5,7 @@
 
 #include "core/json_doc.hpp"
 
+#include "cli_bench.hpp"
 #include "cli_fake.hpp"
 #include "cli_login.hpp"
 #include "cli_run.hpp"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   mh::cli::add_run_command(app, [&](int c) { code = c; });
   mh::cli::add_report_command(app, [&](int c) { code = c; });
   mh::cli::add_validate_command(app, [&](int c) { code = c; });
+  mh::cli::add_bench_command(app, [&](int c) { code = c; });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

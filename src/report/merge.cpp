@@ -140,23 +140,79 @@ std::string pick_time(const std::vector<json>& reports, const char* key, bool la
   return best;
 }
 
-// cutover from the first report that has one; bench.phases and bench.counters combined.
-void merge_sections(json& out, const json& r) {
+// bench.timeline: seconds with the same "t" combined (ok and failed added, histograms merged
+// exactly), ascending by t.
+void merge_timeline(json& into, const json& from) {
+  if (!from.is_array()) return;
+  std::map<std::uint64_t, json> by_t;
+  auto add = [&by_t](const json& e, const std::string& pointer) {
+    if (!e.is_object()) return;
+    auto [it, fresh] = by_t.emplace(count(e, "t"), e);
+    if (fresh) return;
+    const json& ha = sub(it->second, "histogram");
+    const json& hb = sub(e, "histogram");
+    if (!ha.is_object() || !hb.is_object())
+      fail(pointer, "cannot be merged exactly: a shard has no histogram for second " + std::to_string(it->first));
+    histogram h = histogram::from_json(ha);
+    h.merge(histogram::from_json(hb));
+    it->second = {{"t", it->first},
+                  {"ok", count(it->second, "ok") + count(e, "ok")},
+                  {"failed", count(it->second, "failed") + count(e, "failed")},
+                  {"histogram", h.to_json()}};
+  };
+  for (std::size_t k = 0; into.is_array() && k < into.size(); ++k) add(into[k], "/bench/timeline");
+  for (std::size_t k = 0; k < from.size(); ++k) add(from[k], "/bench/timeline/" + std::to_string(k));
+  into = json::array();
+  for (auto& [t, e] : by_t) into.push_back(std::move(e));
+}
+
+std::string shown(const json& v) {
+  return v.is_null() ? "absent" : v.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Shards of one benchmark run concurrently over the same window: what they measured adds up,
+// the window is the longest, the load they offered adds up. `first` names the report `into`
+// came from.
+void merge_bench(json& into, const json& from, const std::string& first) {
+  for (const char* key : {"protocol", "mechanism", "model", "token"}) {
+    const json& va = sub(sub(into, "config"), key);
+    const json& vb = sub(sub(from, "config"), key);
+    if (va != vb)
+      fail(std::string("/bench/config/") + key, shown(vb) + " cannot be merged with " + shown(va) + " (" + first + ")");
+  }
+  if (from.contains("phases")) merge_phases(into["phases"], from["phases"], "/bench/phases");
+  const json& counters = sub(from, "counters");
+  json& oc = into["counters"];
+  // Server CPU is known only if every shard measured it.
+  bool server_cpu = oc.is_object() && oc.contains("server_cpu_ns") && counters.contains("server_cpu_ns");
+  if (!oc.is_object()) oc = json::object();
+  if (counters.is_object())
+    for (const auto& [k, v] : counters.items()) oc[k] = count(oc, k) + count(counters, k);
+  if (!server_cpu) oc.erase("server_cpu_ns");
+  if (from.contains("timeline")) merge_timeline(into["timeline"], from["timeline"]);
+  if (sub(from, "window_s").is_number()) into["window_s"] = std::max(num(into, "window_s"), num(from, "window_s"));
+  const json& cb = sub(from, "config");
+  if (json& ca = into["config"]; ca.is_object()) {
+    std::string model = str(ca, "model");
+    if (model == "closed" && sub(ca, "concurrency").is_number() && sub(cb, "concurrency").is_number())
+      ca["concurrency"] = count(ca, "concurrency") + count(cb, "concurrency");
+    if (model == "open" && sub(ca, "rate").is_number() && sub(cb, "rate").is_number())
+      ca["rate"] = num(ca, "rate") + num(cb, "rate");
+  }
+}
+
+// cutover from the first report that has one; bench sections merged into the first one
+// (`bench_from` names its report).
+void merge_sections(json& out, const json& r, const std::string& label, std::string& bench_from) {
   if (!out.contains("cutover") && r.contains("cutover")) out["cutover"] = r["cutover"];
   const json& bench = sub(r, "bench");
   if (!bench.is_object()) return;
-  if (!out.contains("bench")) {
+  if (!sub(out, "bench").is_object()) {
     out["bench"] = bench;
+    bench_from = label;
     return;
   }
-  json& ob = out["bench"];
-  if (bench.contains("phases")) merge_phases(ob["phases"], bench["phases"], "/bench/phases");
-  const json& counters = sub(bench, "counters");
-  if (counters.is_object()) {
-    json& oc = ob["counters"];
-    if (!oc.is_object()) oc = json::object();
-    for (const auto& [k, v] : counters.items()) oc[k] = count(oc, k) + count(counters, k);
-  }
+  merge_bench(out["bench"], bench, bench_from);
 }
 
 std::string nth(std::size_t i) { return "report " + std::to_string(i + 1); }
@@ -207,6 +263,7 @@ json merge_reports(const std::vector<json>& reports) {
   std::map<std::string, std::size_t> by_id;
   bool interrupted = false;
   double longest = 0;
+  std::string bench_from = nth(0);
   for (std::size_t i = 0; i < reports.size(); ++i) {
     const json& r = reports[i];
     interrupted = interrupted || flag(r, "interrupted");
@@ -218,7 +275,7 @@ json merge_reports(const std::vector<json>& reports) {
         if (fresh) records.push_back(recs[k]);
         else combine_records(records[it->second], recs[k], "/records/" + std::to_string(k));
       }
-      if (i > 0) merge_sections(out, r);
+      if (i > 0) merge_sections(out, r, nth(i), bench_from);
     } catch (const report_error& e) {
       throw report_error("merge: " + nth(i) + ": " + e.what());
     }
@@ -229,6 +286,8 @@ json merge_reports(const std::vector<json>& reports) {
   auto t1 = parse_timestamp(str(out, "finished_at"));
   double duration = t0 && t1 && *t1 >= *t0 ? *t1 - *t0 : longest;
   out["summary"] = summarize_records(out["records"], duration);
+  if (const json& b = sub(out, "bench"); sub(b, "counters").is_object() && sub(b, "window_s").is_number())
+    out["bench"]["results"] = bench_results(b["counters"], num(b, "window_s"));
   json shard_list = json::array();
   for (auto s : shards) shard_list.push_back(s);
   out["merged"] = {{"inputs", inputs}, {"shards", std::move(shard_list)}};

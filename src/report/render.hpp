@@ -74,9 +74,24 @@ std::string render_console(const nlohmann::json& report, const console_options& 
 // phase histograms merged exactly and summaries recomputed from them (a phase without its
 // histogram cannot be combined: report_error), counters added, errors grouped, worst outcome.
 // started_at = earliest, finished_at = latest, interrupted if any was, summary recomputed
-// (duration = finished_at - started_at), "shard" replaced by "merged". bench.phases and
-// bench.counters are merged the same way; other bench and cutover fields come from the first
-// report that has them.
+// (duration = finished_at - started_at), "shard" replaced by "merged". cutover comes from the
+// first report that has one.
+// bench (shards run concurrently over the same window): phases merged exactly, counters added
+// (server_cpu_ns kept only when every shard has it), timeline merged by second "t" (ok/failed
+// added, histograms merged exactly), window_s the longest, config.concurrency (closed model) or
+// config.rate (open model) summed, results recomputed with bench_results(); shards whose
+// config differs in protocol, mechanism, model or token are refused ("merge: report 2:
+// /bench/config/model: …"). Other bench fields come from the first report that has them.
 nlohmann::json merge_reports(const std::vector<nlohmann::json>& reports);
+
+// The "results" of a bench section, derived from its "counters" and the measured window:
+//   logins_per_s             ok / window_s (0 when window_s <= 0)
+//   error_rate               failed / attempts (0 when there were no attempts)
+//   client_cpu_per_login_us  client_cpu_ns / 1000 / ok
+//   server_cpu_per_login_us  server_cpu_ns / 1000 / ok (null when server_cpu_ns is absent)
+//   token_requests_per_login token_requests / ok
+// The per-login figures are null when ok == 0. `mailharness bench` writes it and merge
+// recomputes it; missing or malformed counters count as 0.
+nlohmann::json bench_results(const nlohmann::json& counters, double window_s);
 
 }  // namespace mh

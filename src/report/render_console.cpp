@@ -1,6 +1,7 @@
 // The compact summary printed at the end of a run: a few lines, then the failures.
 #include <sstream>
 
+#include "report/bench_report.hpp"
 #include "report/render.hpp"
 #include "report/report_model.hpp"
 
@@ -39,7 +40,10 @@ std::string render_console(const json& report, const console_options& opt) {
   o << "target: " << line(str(target, "kind")) << " — " << line(str(target, "description"))
     << (flag(target, "tls_verify") ? "" : "  (TLS verification OFF)") << "\n";
   if (flag(report, "interrupted")) o << paint("interrupted: the results are incomplete", "33;1") << "\n";
-  for (const auto& [name, h] : aggregate_phases(records)) {
+  if (is_bench_report(report)) o << bench_console(report["bench"]);
+  std::vector<std::pair<std::string, histogram>> agg;
+  if (!shows_bench_phases(report)) agg = aggregate_phases(records);
+  for (const auto& [name, h] : agg) {
     if (name != "total") continue;
     latency_summary l = latency_summary::of(h);
     o << "login time: p50 " << fmt_ms(l.p50) << " ms, p99 " << fmt_ms(l.p99) << " ms, max "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "report/bench_report.hpp"
 #include "report/render.hpp"
 #include "report/report_model.hpp"
 
@@ -106,6 +107,8 @@ std::string render_markdown(const json& report, const markdown_options& opt) {
   if (!flag(sub(report, "target"), "tls_verify"))
     head << "> ⚠️ TLS certificate verification was off.\n\n";
   out.add(head.str());
+  // A bench report: its results and per-phase table replace the generic latency table.
+  if (is_bench_report(report)) out.add(bench_markdown(report["bench"]));
 
   // Result table: failures and errors first, then the rest, at most max_rows rows.
   std::vector<std::size_t> order(records.size());
@@ -138,7 +141,8 @@ std::string render_markdown(const json& report, const markdown_options& opt) {
     out.add("\n");
   }
 
-  auto agg = aggregate_phases(records);
+  std::vector<std::pair<std::string, histogram>> agg;
+  if (!shows_bench_phases(report)) agg = aggregate_phases(records);
   if (!agg.empty()) {
     std::string t = "### Latency (ms)\n\n| phase | count | p50 | p90 | p99 | max |\n|---|--:|--:|--:|--:|--:|\n";
     for (const auto& [name, h] : agg) {

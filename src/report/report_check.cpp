@@ -10,19 +10,39 @@ using namespace report_detail;
 
 namespace {
 
+// The optional "histogram" of the object at `at`, if present, is a valid histogram.
+void check_histogram_of(const json& entry, const std::string& at) {
+  const json& h = sub(entry, "histogram");
+  if (h.is_null()) return;
+  try {
+    (void)histogram::from_json(h);
+  } catch (const histogram_error& e) {
+    fail(at + "/histogram", e.what());
+  }
+}
+
 void check_histograms(const json& phases, const std::string& pointer) {
   if (phases.is_null()) return;
   if (!phases.is_object()) fail(pointer, "must be an object");
   for (const auto& [name, entry] : phases.items()) {
     std::string at = pointer + "/" + name;
     if (!entry.is_object()) fail(at, "must be an object");
-    const json& h = sub(entry, "histogram");
-    if (h.is_null()) continue;
-    try {
-      (void)histogram::from_json(h);
-    } catch (const histogram_error& e) {
-      fail(at + "/histogram", e.what());
-    }
+    check_histogram_of(entry, at);
+  }
+}
+
+// bench.timeline: what merge and the timeline chart rely on.
+void check_timeline(const json& timeline) {
+  if (timeline.is_null()) return;
+  if (!timeline.is_array()) fail("/bench/timeline", "must be an array");
+  for (std::size_t k = 0; k < timeline.size(); ++k) {
+    std::string at = "/bench/timeline/" + std::to_string(k);
+    const json& e = timeline[k];
+    if (!e.is_object()) fail(at, "must be an object");
+    const json& t = sub(e, "t");
+    if (!t.is_number_unsigned() && !(t.is_number_integer() && t.get<std::int64_t>() >= 0))
+      fail(at + "/t", "must be a non-negative integer");
+    check_histogram_of(e, at);
   }
 }
 
@@ -61,6 +81,7 @@ void check_report(const json& doc) {
     check_histograms(sub(rec, "phases"), at + "/phases");
   }
   check_histograms(sub(sub(doc, "bench"), "phases"), "/bench/phases");
+  check_timeline(sub(sub(doc, "bench"), "timeline"));
 }
 
 json summarize_records(const json& records, double duration_s) {

@@ -16,17 +16,14 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 from fake_process import FakeExchange  # noqa: E402
+from clitest import check  # noqa: E402
+import clitest  # noqa: E402
 
 MH, SCHEMA = sys.argv[1], sys.argv[2]
-failures = []
 tmp = tempfile.mkdtemp(prefix="mh-run-cli-")
 state = os.path.join(tmp, "state")
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
 
 
 def run(args, timeout=300):
@@ -35,13 +32,7 @@ def run(args, timeout=300):
 
 
 def validate(doc, what):
-    try:
-        import jsonschema
-    except ImportError:
-        print("skip schema validation: python3-jsonschema is not installed")
-        return
-    errs = list(jsonschema.Draft202012Validator(json.load(open(SCHEMA))).iter_errors(doc))
-    check(not errs, "%s matches reports/report.schema.json (%s)" % (what, errs[0].message if errs else ""))
+    clitest.validate(doc, what, SCHEMA)
 
 
 def secrets_in(dirpath, secrets):
@@ -176,4 +167,4 @@ check(p.returncode == 1, "SIGINT: exit 1 (%d)" % p.returncode)
 rep4 = json.load(open(os.path.join(out4, "report.json")))
 check(rep4["interrupted"] is True, "SIGINT: the report is marked interrupted")
 
-sys.exit(1 if failures else 0)
+clitest.finish()

@@ -2,14 +2,16 @@
 """The report set as files, checked by independent parsers.
 
 Usage: test_report_files.py CHECK path/to/mh_report_tool FIXTURE_DIR SCHEMA
-  schema    fixtures and merged reports validate against reports/report.schema.json, and
-            broken copies do not (needs Python jsonschema: Debian python3-jsonschema)
+  schema    fixtures (run, validate, bench shards) and merged reports validate against
+            reports/report.schema.json, and broken copies do not (needs Python jsonschema:
+            Debian python3-jsonschema)
   junit     junit.xml parses with xml.etree and its structure and counts are right
   html      report.html parses, has the stable ids, unique ids, only our scripts, no external
-            resources, and hostile data comes out as text
+            resources, and hostile data comes out as text; a bench report has its section
   chromium  report.html in headless Chromium: the script ran without errors, the URL preset
-            filter hid the right rows, no CSP violation or console error; a screenshot is taken
-            (kept at $MH_REPORT_SCREENSHOT if set). Needs Debian chromium.
+            filter hid the right rows, no CSP violation or console error, also for a bench
+            report; a screenshot is taken (kept at $MH_REPORT_SCREENSHOT if set). Needs Debian
+            chromium.
 Exits 0 when all checks pass, 1 on a failure, 77 (skipped, reason printed) when a tool is missing.
 """
 import copy
@@ -106,6 +108,44 @@ def check_schema(tmp):
         mutate(doc)
         check(errors(doc), "schema rejects: " + what)
 
+    bench = load(fixture("bench_shard1.json"))
+    check(bench["command"] == "bench" and set(bench["bench"]) ==
+          {"config", "window_s", "counters", "phases", "timeline", "results"}, "the bench fixture has every bench field")
+    open_model = copy.deepcopy(bench)
+    open_model["bench"]["config"].update(model="open", rate=250.5, concurrency=None, max_inflight=64, ramp_s=2)
+    open_model["bench"]["counters"].update(late_starts=3)
+    open_model["bench"]["counters"].pop("server_cpu_ns")
+    open_model["bench"]["results"].update(server_cpu_per_login_us=None)
+    open_model["bench"]["phases"]["queue"] = open_model["bench"]["phases"]["token"]
+    open_model["bench"]["config"]["server_pid"] = 4242  # config may carry further settings
+    errs = errors(open_model)
+    check(not errs, "an open-model bench report validates %s" % errs[:3])
+    broken_bench = {
+        "bench without timeline": lambda b: b.pop("timeline"),
+        "bench without results": lambda b: b.pop("results"),
+        "unknown bench field": lambda b: b.update(extra=1),
+        "negative window": lambda b: b.update(window_s=-1),
+        "timeline t negative": lambda b: b["timeline"][0].update(t=-1),
+        "timeline t not an integer": lambda b: b["timeline"][0].update(t=1.5),
+        "timeline entry without histogram": lambda b: b["timeline"][0].pop("histogram"),
+        "timeline entry without ok": lambda b: b["timeline"][0].pop("ok"),
+        "timeline entry with an unknown field": lambda b: b["timeline"][0].update(p99=1),
+        "timeline histogram broken": lambda b: b["timeline"][0]["histogram"].update(unit="ms"),
+        "results without error_rate": lambda b: b["results"].pop("error_rate"),
+        "results with an unknown figure": lambda b: b["results"].update(p99=1),
+        "results logins_per_s null": lambda b: b["results"].update(logins_per_s=None),
+        "unknown model": lambda b: b["config"].update(model="burst"),
+        "unknown protocol": lambda b: b["config"].update(protocol="jmap"),
+        "config without token": lambda b: b["config"].pop("token"),
+        "negative counter": lambda b: b["counters"].update(ok=-1),
+        "fractional counter": lambda b: b["counters"].update(client_cpu_ns=1.5),
+        "counters without attempts": lambda b: b["counters"].pop("attempts"),
+    }
+    for what, mutate in broken_bench.items():
+        doc = copy.deepcopy(bench)
+        mutate(doc["bench"])
+        check(errors(doc), "schema rejects: " + what)
+
 
 def check_junit(tmp):
     run = load(fixture("run_mixed.json"))
@@ -193,13 +233,48 @@ class Dom(html.parser.HTMLParser):
                 self.text_by_tag.setdefault(self.stack[-1], []).append(data)
 
 
+def check_self_contained(dom, text, name):
+    ids = [a["id"] for _, a in dom.elements if "id" in a]
+    check(len(ids) == len(set(ids)), "%s: element ids are unique" % name)
+    check(len(dom.scripts) == 2 and all("alert" not in s for s in dom.scripts), "%s: only our two scripts" % name)
+    for tag, a in dom.elements:
+        for attr in ("src", "srcset", "action", "poster"):
+            check(attr not in a, "%s: <%s> has no %s" % (name, tag, attr))
+        if "href" in a:
+            check(a["href"].startswith("#"), "%s: link %s stays in the page" % (name, a["href"]))
+        for k in a:
+            check(not k.startswith("on"), "%s: <%s> has no inline handler %s" % (name, tag, k))
+    check(not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text), "%s: no control characters" % name)
+    return ids
+
+
+def check_bench_html(tmp):
+    out = render(tmp, fixture("bench_shard1.json"))
+    text = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    dom = Dom()
+    dom.feed(text)
+    ids = check_self_contained(dom, text, "bench")
+    for hook in ["bench", "bench-results", "bench-timeline", "bench-phases", "bench-config", "bench-counters",
+                 "results-table", "summary"]:
+        check(hook in ids, "bench: #%s present" % hook)
+    check("latency" not in ids, "bench: the bench phases replace #latency")
+    svgs = [a.get("class") for t, a in dom.elements if t == "svg"]
+    check(svgs.count("timeline-chart") == 1 and "latency-chart" in svgs and "histogram-chart" in svgs,
+          "bench: svg.timeline-chart, svg.latency-chart and svg.histogram-chart (%s)" % svgs)
+    seconds = [a for t, a in dom.elements if t == "g" and a.get("class") == "second"]
+    check([int(a["data-t"]) for a in seconds] == list(range(10)), "bench: one bar group per second of the timeline")
+    check(sum(1 for t, a in dom.elements if t == "polyline") == 3, "bench: lines for p50, p99 and max")
+    joined = "".join(dom.all_text)
+    check("logins/s" in joined and "0.400 %" in joined, "bench: the results are shown")
+
+
 def check_html(tmp):
+    check_bench_html(tmp)
     out = render(tmp, fixture("run_mixed.json"))
     text = open(os.path.join(out, "report.html"), encoding="utf-8").read()
     dom = Dom()
     dom.feed(text)
-    ids = [a["id"] for _, a in dom.elements if "id" in a]
-    check(len(ids) == len(set(ids)), "element ids are unique")
+    ids = check_self_contained(dom, text, "run")
     for hook in ["summary", "results", "results-table", "filters", "filter-outcome", "filter-protocol", "filter-tag",
                  "filter-text", "latency", "latency-phases", "failures", "verdicts", "js-errors", "verdict"]:
         check(hook in ids, "#%s present" % hook)
@@ -208,19 +283,10 @@ def check_html(tmp):
     check(sorted(rows) == sorted("record " + r["outcome"] for r in load(fixture("run_mixed.json"))["records"]),
           "one tr.record.<outcome> per record")
     check("latency-chart" in classes("svg") and "histogram-chart" in classes("svg"), "svg.latency-chart and svg.histogram-chart")
-    check(len(dom.scripts) == 2 and all("alert" not in s for s in dom.scripts), "only our two scripts")
-    for tag, a in dom.elements:
-        for attr in ("src", "srcset", "action", "poster"):
-            check(attr not in a, "<%s> has no %s" % (tag, attr))
-        if "href" in a:
-            check(a["href"].startswith("#"), "link %s stays in the page" % a["href"])
-        for k in a:
-            check(not k.startswith("on"), "<%s> has no inline handler %s" % (tag, k))
     joined = "".join(dom.all_text)
     for s in ["<script>alert(1)</script>", "</pre><script>alert(2)</script>", "<img src=x onerror=alert(3)>",
               "A001 <b>BAD</b> & "]:
         check(s in joined, "hostile data shown as text: %s" % s)
-    check(not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text), "no control characters")
 
 
 def find_chromium():
@@ -255,6 +321,17 @@ def check_chromium(tmp):
     console = [l for l in p.stderr.splitlines() if "CONSOLE" in l or "Refused to" in l or "Uncaught" in l]
     check(not console, "no console errors or CSP violations: %s" % console[:3])
     check(bool(re.search(r"<svg[^>]*class=\"latency-chart\"", p.stdout)), "the SVG chart is in the live DOM")
+
+    bench_page = "file://" + os.path.join(render(tmp, fixture("bench_shard1.json")), "report.html")
+    p = subprocess.run(base + ["--virtual-time-budget=3000", "--dump-dom", bench_page], capture_output=True, text=True,
+                       timeout=120)
+    dom = Dom()
+    dom.feed(p.stdout)
+    body = [a for t, a in dom.elements if t == "body"]
+    check(p.returncode == 0 and body and body[0].get("data-ready") == "1", "bench page: the script ran")
+    console = [l for l in p.stderr.splitlines() if "CONSOLE" in l or "Refused to" in l or "Uncaught" in l]
+    check(not console, "bench page: no console errors or CSP violations: %s" % console[:3])
+    check(bool(re.search(r"<svg[^>]*class=\"timeline-chart\"", p.stdout)), "bench page: the timeline chart is in the live DOM")
 
     shot = os.environ.get("MH_REPORT_SCREENSHOT") or os.path.join(tmp, "report.png")
     p = subprocess.run(base + ["--window-size=1280,2000", "--hide-scrollbars", "--screenshot=" + shot, page],
