@@ -12,14 +12,7 @@ using namespace mh::test;
 
 namespace {
 
-std::vector<std::string> exchange_ok() {
-  return {exo::imap_greeting,
-          exo::imap_caps_pre + "A001 OK CAPABILITY completed.\r\n",
-          "A002 OK AUTHENTICATE completed.\r\n",
-          exo::imap_caps_post + "A003 OK CAPABILITY completed.\r\n",
-          exo::imap_examine_ok + "A004 OK [READ-ONLY] EXAMINE completed.\r\n",
-          exo::imap_bye + "A005 OK LOGOUT completed.\r\n"};
-}
+std::vector<std::string> exchange_ok() { return exo::imap_login_ok(); }
 
 fsm_run run(std::vector<std::string> segs, login_options o = opts(protocol::imap),
             run_options ro = {}) {

@@ -12,10 +12,7 @@ using namespace mh::test;
 
 namespace {
 
-std::vector<std::string> exchange_ok() {
-  return {exo::pop3_greeting, exo::pop3_capa, "+ \r\n", "+OK User successfully authenticated.\r\n",
-          "+OK 3 4521\r\n", "+OK Microsoft Exchange Server POP3 server signing off.\r\n"};
-}
+std::vector<std::string> exchange_ok() { return exo::pop3_login_ok(); }
 
 fsm_run run(std::vector<std::string> segs, login_options o = opts(protocol::pop3),
             run_options ro = {}) {

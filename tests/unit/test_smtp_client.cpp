@@ -13,16 +13,7 @@ using namespace mh::test;
 
 namespace {
 
-std::vector<std::string> exchange_ok() {
-  return {exo::smtp_greeting,
-          exo::smtp_ehlo_pre,
-          "220 2.0.0 SMTP server ready\r\n",
-          exo::smtp_ehlo_post,
-          "235 2.7.0 Authentication successful\r\n",
-          "250 2.1.0 Sender OK\r\n",
-          "250 2.0.0 Resetting\r\n",
-          "221 2.0.0 Service closing transmission channel\r\n"};
-}
+std::vector<std::string> exchange_ok() { return exo::smtp_login_ok(); }
 
 fsm_run run(std::vector<std::string> segs, login_options o = opts(protocol::smtp),
             run_options ro = {}) {
