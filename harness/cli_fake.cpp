@@ -35,6 +35,7 @@ struct fake_args {
   fake::verdict_options verdicts;
   bool persist_mail = false;
   std::size_t max_sessions = 0;  // 0 = mail_config's default
+  std::string key_type = "ecdsa";
 };
 
 std::string default_state_dir() {
@@ -99,6 +100,7 @@ int run_fake(const fake_args& a) {
   raise_nofile_limit();
   o.faults = load_faults(a);
   o.persist_mail = a.persist_mail;
+  o.server_key = a.key_type == "rsa" ? pki::key_type::rsa2048 : pki::key_type::ec_p256;
   o.verdicts = a.verdicts;
   if (a.listen != "127.0.0.1" && a.listen != "::1")
     std::cerr << "warning: the fake listens on " << a.listen
@@ -191,6 +193,9 @@ void add_fake_command(CLI::App& app, std::function<void(int)> on_exit) {
                   "verdicts: token requests for one credential closer than this many ms are "
                   "duplicates (single flight; default 1000)")
       ->check(CLI::Range(0, 3600 * 1000));
+  cmd->add_option("--key-type", a->key_type,
+                  "server certificate key: ecdsa (P-256, default) or rsa (2048 bits); both are kept in the state dir")
+      ->check(CLI::IsMember({"ecdsa", "rsa"}));
   cmd->add_flag("--persist-mail", a->persist_mail,
                 "keep mailbox contents across restarts in <state-dir>/mail.json (default: in memory)");
   cmd->callback([a, on_exit] { on_exit(run_fake(*a)); });

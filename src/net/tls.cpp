@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -68,6 +69,60 @@ void offer_stored_session(SSL* ssl) {
   if (s->session && SSL_SESSION_is_resumable(s->session)) SSL_set_session(ssl, s->session);
 }
 
+// Verified certificates of a client context: (SHA-256 of the leaf's DER, host) pairs whose
+// chain and name verified. A server presents the same certificate to every connection, and
+// verifying it (building the chain, checking the CA's signature) is a large part of a
+// handshake's CPU. Identical bytes verify identically; the validity period is checked again
+// at every use. The TLS handshake's own proof (the server's CertificateVerify signature) is
+// never skipped.
+struct verified_certs {
+  std::mutex mu;
+  std::map<std::pair<std::string, std::string>, bool> ok;
+  static constexpr std::size_t max_entries = 64;
+};
+
+int verified_certs_index() {
+  static const int index = SSL_CTX_get_ex_new_index(
+      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+        delete static_cast<verified_certs*>(ptr);
+      });
+  return index;
+}
+
+std::string peer_name(SSL* ssl) {
+  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+  if (const char* host = X509_VERIFY_PARAM_get0_host(param, 0)) return host;
+  char* ip = X509_VERIFY_PARAM_get1_ip_asc(param);
+  std::string out = ip ? ip : "";
+  OPENSSL_free(ip);
+  return out;
+}
+
+bool within_validity(X509* cert) {
+  return X509_cmp_current_time(X509_get0_notBefore(cert)) < 0 && X509_cmp_current_time(X509_get0_notAfter(cert)) > 0;
+}
+
+int verify_with_cache(X509_STORE_CTX* xctx, void* arg) {
+  auto* cache = static_cast<verified_certs*>(arg);
+  auto* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  X509* leaf = X509_STORE_CTX_get0_cert(xctx);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!ssl || !leaf || X509_digest(leaf, EVP_sha256(), md, &len) != 1) return X509_verify_cert(xctx);
+  std::pair<std::string, std::string> key{std::string(reinterpret_cast<char*>(md), len), peer_name(ssl)};
+  {
+    std::lock_guard l(cache->mu);
+    if (cache->ok.count(key) && within_validity(leaf)) return 1;  // the store context's error stays X509_V_OK
+  }
+  int rc = X509_verify_cert(xctx);
+  if (rc == 1) {
+    std::lock_guard l(cache->mu);
+    if (cache->ok.size() >= verified_certs::max_entries) cache->ok.clear();
+    cache->ok[key] = true;
+  }
+  return rc;
+}
+
 }  // namespace
 
 void enable_client_resumption(ssl::context& ctx) {
@@ -85,6 +140,9 @@ std::shared_ptr<ssl::context> make_client_context(const tls_client_options& o) {
     ctx->set_verify_mode(ssl::verify_none);
   } else {
     ctx->set_verify_mode(ssl::verify_peer);
+    auto* cache = new verified_certs;
+    SSL_CTX_set_ex_data(ctx->native_handle(), verified_certs_index(), cache);
+    SSL_CTX_set_cert_verify_callback(ctx->native_handle(), verify_with_cache, cache);
     if (o.ca_file.empty()) {
       ctx->set_default_verify_paths();
     } else {

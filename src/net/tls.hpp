@@ -16,7 +16,10 @@ struct tls_client_options {
   bool insecure = false;  // no chain or host-name verification
 };
 
-// Throws std::runtime_error naming the file when the CA file cannot be loaded.
+// Throws std::runtime_error naming the file when the CA file cannot be loaded. A verifying
+// context remembers the (certificate, host name) pairs it has verified, so later handshakes
+// with the same server skip rebuilding and re-checking the chain (the validity period and
+// the server's handshake signature are still checked every time).
 std::shared_ptr<ssl::context> make_client_context(const tls_client_options& o);
 
 // Client-side session resumption (`bench --tls-resumption`): the context keeps the newest

@@ -2,11 +2,15 @@
 // handshakes, certificate checks, STARTTLS, connection failures and deadlines.
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "core/base64.hpp"
 #include "core/error.hpp"
 #include "sasl/mechanism.hpp"
 #include "exchange_wire.hpp"
 #include "script_server.hpp"
+#include "net/tls.hpp"
 #include "session/login.hpp"
 
 using namespace mh;
@@ -50,6 +54,19 @@ bool has_phase(const login_result& r, phase p) {
   for (const auto& s : r.phases)
     if (s.ph == p) return true;
   return false;
+}
+
+net::awaitable<void> login_into(login_options o, std::shared_ptr<ssl::context> ctx, login_result* out) {
+  *out = co_await login(std::move(o), std::move(ctx));
+}
+
+// A login through a client context shared across logins (as run and bench share one).
+login_result login_shared(const login_options& o, std::shared_ptr<ssl::context> ctx) {
+  net::io_context io;
+  login_result out;
+  net::co_spawn(io, login_into(o, std::move(ctx), &out), net::detached);
+  io.run();
+  return out;
 }
 
 }  // namespace
@@ -104,6 +121,42 @@ TEST(LoginSockets, HostNameMismatch) {
   script_server srv(exchange_imap(), pki().wrong_host, true);
   auto r = login_blocking(opts(protocol::imap, srv.port()));
   EXPECT_EQ(r.outcome.error, errc::cert_hostname_mismatch);
+}
+
+// A shared context remembers a verified certificate, which must not make it accept another
+// one: an untrusted certificate for the same host still fails after the good one passed.
+TEST(LoginSockets, RememberedVerificationNeverAcceptsAnotherCertificate) {
+  auto ctx = make_client_context({pki().ca_file, false});
+  for (int i = 0; i < 2; ++i) {
+    script_server srv(exchange_imap(), pki().good, true);
+    auto r = login_shared(opts(protocol::imap, srv.port()), ctx);
+    EXPECT_TRUE(r.pass) << i << ": " << r.outcome.message;
+    EXPECT_TRUE(r.tls.verified) << i;
+  }
+  script_server bad(exchange_imap(), pki().untrusted, true);
+  auto r = login_shared(opts(protocol::imap, bad.port()), ctx);
+  EXPECT_EQ(r.outcome.error, errc::cert_untrusted);
+  script_server other(exchange_imap(), pki().wrong_host, true);
+  r = login_shared(opts(protocol::imap, other.port()), ctx);
+  EXPECT_EQ(r.outcome.error, errc::cert_hostname_mismatch);
+}
+
+// --tls-resumption: the second handshake through the context resumes the first's session.
+TEST(LoginSockets, ClientResumptionOffersTheStoredSession) {
+  auto ctx = make_client_context({pki().ca_file, false});
+  enable_client_resumption(*ctx);
+  login_result first, second;
+  {
+    script_server srv(exchange_imap(), pki().good, true);
+    first = login_shared(opts(protocol::imap, srv.port()), ctx);
+  }
+  {
+    script_server srv(exchange_imap(), pki().good, true);
+    second = login_shared(opts(protocol::imap, srv.port()), ctx);
+  }
+  EXPECT_TRUE(first.pass && second.pass) << first.outcome.message << second.outcome.message;
+  EXPECT_FALSE(first.tls.resumed);
+  EXPECT_TRUE(second.tls.resumed);
 }
 
 TEST(LoginSockets, InsecureIsExplicitAndRecorded) {
