@@ -43,6 +43,7 @@ struct bench_args {
   std::string host, tls, ca_file, user, token_file, token_env;
   int port = 0;
   bool insecure = false, allow_tenant_load = false, no_probe = false, tls_resumption = false, quiet = false;
+  bool no_keepalive = false;
   int concurrency = 16, max_inflight = 10000, threads = 1;
   double rate = 0, ramp = 0, duration = 10, warmup = 2, timeout = 30, max_error_rate = 0;
   std::string key_type = "ecdsa", token = "cached", shard, out = "bench-report", state_dir;
@@ -114,6 +115,7 @@ target set_up_target(bench_args& a, protocol proto) {
     auto cred = resolve_credential(a.t, "client-credentials");
     if (a.token == "per-login" && cred.flow != "client-credentials")
       throw usage_error("--token per-login works with the client-credentials flow (got " + cred.flow + ")");
+    cred.http.keep_alive = !a.no_keepalive;
     t.tokens = make_credential(std::move(cred), std::cerr);
   }
   if (t.kind == "profile") {
@@ -171,6 +173,7 @@ json build_report(const bench_args& a, const target& t, const bench_plan& plan, 
                  {"tls_resumption", a.tls_resumption},
                  {"key_type", t.kind == "embedded" ? json(a.key_type == "rsa" ? "rsa2048" : "ec_p256") : json(nullptr)},
                  {"token", a.token},
+                 {"token_keepalive", !a.no_keepalive},
                  {"probe", !a.no_probe},
                  {"tls", a.tls},
                  {"tls_verify", !a.insecure},
@@ -363,6 +366,8 @@ void add_bench_command(CLI::App& app, std::function<void(int)> on_exit) {
       ->check(CLI::IsMember({"ecdsa", "rsa"}));
   cmd->add_option("--token", a->token, "cached (default) or per-login (a token request before every login)")
       ->check(CLI::IsMember({"cached", "per-login"}));
+  cmd->add_flag("--no-keepalive", a->no_keepalive,
+                "a new HTTPS connection for every token request (default: keep-alive, as MSAL does)");
   cmd->add_flag("--no-probe", a->no_probe, "skip the post-auth probe");
   cmd->add_option("--server-pid", a->server_pids, "sample this server process's CPU (and its children's) from /proc")
       ->check(CLI::PositiveNumber);

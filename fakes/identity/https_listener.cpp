@@ -159,6 +159,8 @@ https_listener::https_listener(net::io_context& io, const tcp::endpoint& at,
 
 https_listener::~https_listener() { s_->shutdown(); }
 
+std::uint64_t https_listener::connections_accepted() const { return s_->next_id; }
+
 void https_listener::stop() {
   net::dispatch(s_->acceptor.get_executor(), [s = s_] { s->shutdown(); });
 }

@@ -54,6 +54,9 @@ class https_listener {
   https_listener& operator=(const https_listener&) = delete;
 
   std::uint16_t port() const { return port_; }
+  // Connections accepted so far (one per TCP connection; keep-alive requests reuse theirs).
+  // Call on the io_context's thread.
+  std::uint64_t connections_accepted() const;
   // Closes the acceptor and every connection; no handler runs afterwards.
   void stop();
 

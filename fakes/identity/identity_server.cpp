@@ -57,6 +57,7 @@ identity_server::identity_server(net::io_context& io, tenant& t, event_log& even
 identity_server::~identity_server() = default;
 
 std::uint16_t identity_server::port() const { return listener_->port(); }
+std::uint64_t identity_server::connections_accepted() const { return listener_->connections_accepted(); }
 std::string identity_server::issuer_base() const { return base_; }
 std::string identity_server::authority() const { return base_ + "/" + t_.tenant_id; }
 std::string identity_server::token_endpoint() const { return authority() + "/oauth2/v2.0/token"; }

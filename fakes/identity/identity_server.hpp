@@ -45,6 +45,8 @@ class identity_server {
   ~identity_server();
 
   std::uint16_t port() const;
+  // HTTPS connections accepted so far (io_context thread only).
+  std::uint64_t connections_accepted() const;
   // "https://<public_host>:<port>": the base of every URL this server hands out.
   std::string issuer_base() const;
   // "https://<public_host>:<port>/<tenant id>", the authority MSAL and the CLI are given.

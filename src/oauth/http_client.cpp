@@ -134,10 +134,19 @@ std::chrono::milliseconds backoff_delay(const http_outcome& o, int attempt, cons
   return std::chrono::milliseconds(static_cast<long long>(d < 0 ? 0 : d));
 }
 
+// The handle a keep-alive request uses: one per thread, kept with its open connections
+// (curl_easy_reset clears the options, not the connection cache). Without keep-alive: a new one.
+std::unique_ptr<CURL, void (*)(CURL*)> easy_handle(bool keep_alive) {
+  if (!keep_alive) return {curl_easy_init(), curl_easy_cleanup};
+  thread_local std::unique_ptr<CURL, void (*)(CURL*)> kept(curl_easy_init(), curl_easy_cleanup);
+  if (kept) curl_easy_reset(kept.get());
+  return {kept.get(), [](CURL*) {}};
+}
+
 http_outcome curl_perform(const http_request& r, const http_options& o) {
   curl_init_once();
   http_outcome out;
-  std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
+  auto h = easy_handle(o.keep_alive);
   std::string where = r.method + " " + url_for_display(r.url);
   if (!h) {
     out.ec = errc::internal;

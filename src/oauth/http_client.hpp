@@ -65,6 +65,9 @@ struct http_options {
   std::chrono::milliseconds total_timeout{30'000};
   std::size_t max_body = 1 << 20;
   std::string user_agent = "mailharness/0.1";
+  // Keep the connection open for the next request from the same thread (HTTP keep-alive, as
+  // MSAL's session does). Off: a new connection (TCP + TLS handshake) per request.
+  bool keep_alive = false;
 };
 
 struct retry_policy {

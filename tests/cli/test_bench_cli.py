@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 from fake_process import FakeExchange  # noqa: E402
@@ -125,6 +126,24 @@ if rep:
     c = rep["bench"]["counters"]
     check(c["token_requests"] == c["attempts"] and c["attempts"] > 0,
           "per-login: token requests = logins (%d/%d)" % (c["token_requests"], c["attempts"]))
+    check(rep["bench"]["config"]["token_keepalive"] is True, "per-login token requests keep their connection by default")
+
+# 4b. Keep-alive or not, as the fake counts HTTPS connections (GET /_fake/stats).
+with FakeExchange(MH) as fx:
+    def identity_connections():
+        with urllib.request.urlopen(fx.ready["control"] + "/stats", context=fx.ssl, timeout=10) as r:
+            return json.load(r)["identity_connections"]
+    for name, extra in (("keepalive", []), ("no-keepalive", ["--no-keepalive"])):
+        before = identity_connections()
+        rc, text, rep, _ = bench(name, "--profile", fx.ready_path, "--concurrency", "2", "--duration", "1",
+                                 "--warmup", "0", "--token", "per-login", *extra)
+        opened = identity_connections() - before - 1  # minus our own GET
+        requests = rep["bench"]["counters"]["token_requests"] if rep else 0
+        check(rc == 0 and requests > 10, "%s: exit 0 and token requests made (%d: %d)" % (name, rc, requests))
+        if extra:
+            check(opened >= requests, "--no-keepalive: a connection per token request (%d for %d)" % (opened, requests))
+        else:
+            check(opened <= 9, "keep-alive: token requests share a few connections (%d for %d)" % (opened, requests))
 
 # 5. TLS resumption when asked; RSA certificates; POP3 and SMTP.
 rc, text, rep, _ = bench("resume", "--concurrency", "2", "--duration", "1", "--warmup", "0.3", "--tls-resumption")
