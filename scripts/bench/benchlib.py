@@ -113,13 +113,18 @@ def process_tree(pid):
     return out
 
 
-def tree_cpu_s(pid):
-    """utime + stime (seconds) of pid and its live descendants, from /proc/<pid>/stat."""
+def tree_cpu_s(pid, include_reaped=False):
+    """utime + stime (seconds) of pid and its live descendants, from /proc/<pid>/stat.
+    include_reaped adds cutime + cstime of each: the CPU of children that already exited and
+    were waited for (counted once, in the process that reaped them), so that a difference of
+    two samples also covers children that ended in between."""
     total = 0
     for p in process_tree(pid):
         try:
             f = _stat_fields(p)
             total += int(f[11]) + int(f[12])  # fields 14 and 15: utime, stime (clock ticks)
+            if include_reaped:
+                total += int(f[13]) + int(f[14])  # fields 16 and 17: cutime, cstime
         except (OSError, ValueError, IndexError):
             pass
     return total / CLK_TCK
@@ -143,17 +148,18 @@ def tree_rss_kib(pid):
 class ServerCpu:
     """CPU of an optional server process tree over a window: start(), stop(), figures(n)."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, include_reaped=False):
         self.pid = pid
+        self.include_reaped = include_reaped
         self.used = None
 
     def start(self):
         if self.pid:
-            self.used = -tree_cpu_s(self.pid)
+            self.used = -tree_cpu_s(self.pid, self.include_reaped)
 
     def stop(self):
         if self.pid:
-            self.used += tree_cpu_s(self.pid)
+            self.used += tree_cpu_s(self.pid, self.include_reaped)
 
     def figures(self, logins):
         """server_cpu_s and server_cpu_per_login_us (None without a pid or a login)."""
