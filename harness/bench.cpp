@@ -54,6 +54,18 @@ struct client_thread {
   }
 };
 
+// A counted operation ended: its latency from the intended start, in the total and in the
+// timeline second it ended in.
+void count_completion(client_thread* c, steady::time_point intended, steady::time_point done, bool ok) {
+  c->total.record(done - intended);
+  auto second = static_cast<std::size_t>(std::max<steady::duration>(done - c->warm_end, {}) / std::chrono::seconds(1));
+  if (second >= c->timeline.size()) c->timeline.resize(second + 1);
+  auto& s = c->timeline[second];
+  s.total.record(done - intended);
+  ++(ok ? s.ok : s.failed);
+  (ok ? c->ok : c->failed).fetch_add(1, std::memory_order_relaxed);
+}
+
 net::awaitable<oauth::token_result> mint_once(const std::function<oauth::token_result()>* mint) {
   co_return (*mint)();
 }
@@ -106,6 +118,12 @@ net::awaitable<void> one_login(client_thread* c, steady::time_point intended) {
   auto token = co_await token_for_login(c, counted);
   auto got_token = steady::now();
   if (!token) co_return;
+  if (p.token_only) {  // the token request is the whole operation
+    if (!counted) co_return;
+    c->phase[static_cast<std::size_t>(phase::token)].record(got_token - started);
+    count_completion(c, intended, got_token, true);
+    co_return;
+  }
   login_options o = p.base;
   o.client.creds.token = std::move(token->token);
   login_result r = co_await login(std::move(o), p.tls);
@@ -116,19 +134,9 @@ net::awaitable<void> one_login(client_thread* c, steady::time_point intended) {
   if (p.manager || p.token == bench_token::per_login)
     c->phase[static_cast<std::size_t>(phase::token)].record(got_token - started);
   for (const auto& sp : r.phases) c->phase[static_cast<std::size_t>(sp.ph)].record(sp.duration);
-  c->total.record(done - intended);
   if (r.tls.resumed) ++c->resumed;
-  auto second = static_cast<std::size_t>(std::max<steady::duration>(done - c->warm_end, {}) / std::chrono::seconds(1));
-  if (second >= c->timeline.size()) c->timeline.resize(second + 1);
-  auto& s = c->timeline[second];
-  s.total.record(done - intended);
-  if (r.pass) {
-    ++s.ok;
-    c->ok.fetch_add(1, std::memory_order_relaxed);
-    co_return;
-  }
-  ++s.failed;
-  c->failed.fetch_add(1, std::memory_order_relaxed);
+  count_completion(c, intended, done, r.pass);
+  if (r.pass) co_return;
   const auto& oc = r.outcome;
   c->count_error(std::string(class_name(classify(oc.error))), std::string(code_name(oc.error)),
                  std::string(phase_name(oc.failed_phase)), oc.reply, oc.message);

@@ -49,6 +49,7 @@ struct bench_plan {
   std::chrono::milliseconds duration{10000};
   int threads = 1;                            // client threads
   bench_token token = bench_token::cached;
+  bool token_only = false;                    // benchmark the token endpoint: no mail login
   oauth::token_manager* manager = nullptr;    // cached: hands out the shared token
   std::function<oauth::token_result()> mint;  // per_login: one token request (blocking)
   secret_string static_token;                 // used when there is no manager

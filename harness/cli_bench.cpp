@@ -100,11 +100,17 @@ target set_up_target(bench_args& a, protocol proto) {
       throw usage_error("--profile " + a.t.profile + " is a real tenant: benchmarking it needs --allow-tenant-load "
                         "(and runs at most " + std::to_string(tenant_max_concurrency) + " connections, " +
                         num(tenant_max_rate) + " logins/s, " + num(tenant_max_duration_s) + " s)");
-    endpoint_from_profile(p, proto, a);
+    if (a.protocol != "token") endpoint_from_profile(p, proto, a);
   } else {
     t.kind = "host";
   }
-  if (a.user.empty()) throw usage_error("--user is needed (the mailbox to log in to)");
+  if (a.protocol == "token") {  // the token endpoint alone: client credentials, a request per operation
+    if (!a.host.empty()) throw usage_error("--protocol token benchmarks a fake's or a tenant's token endpoint: use --profile, not --host");
+    a.token = "per-login";
+    a.mech = "client-credentials";
+  } else if (a.user.empty()) {
+    throw usage_error("--user is needed (the mailbox to log in to)");
+  }
   bool static_token = !a.token_file.empty() || !a.token_env.empty();
   if (static_token) {
     if (a.token == "per-login") throw usage_error("--token per-login needs a token flow, not --token-file/--token-env");
@@ -130,6 +136,7 @@ target set_up_target(bench_args& a, protocol proto) {
   }
   std::string scheme = std::string(protocol_name(proto)) + (a.tls == "implicit" ? "s" : "");
   t.description = scheme + "://" + a.host + ":" + std::to_string(a.port) + (a.tls == "starttls" ? " (STARTTLS)" : "");
+  if (a.protocol == "token") t.description = oauth::url_for_display(t.tokens->cred.endpoint.token_endpoint());
   return t;
 }
 
@@ -196,8 +203,8 @@ json build_report(const bench_args& a, const target& t, const bench_plan& plan, 
               {"title", ascii_upper(a.protocol) + " " + mech_upper + " logins, " +
                             (open ? num(plan.rate) + "/s arrivals" : std::to_string(plan.concurrency) + " workers")},
               {"tags", json::array({"bench"})},
-              {"protocol", a.protocol},
-              {"mailbox", a.user},
+              {"protocol", a.protocol == "token" ? json(nullptr) : json(a.protocol)},
+              {"mailbox", a.protocol == "token" ? json(nullptr) : json(a.user)},
               {"mechanism", mech_upper},
               {"outcome", unreachable ? "error" : pass ? "pass" : "fail"},
               {"duration_s", r.window_s},
@@ -256,6 +263,7 @@ int run_bench_command(bench_args a) {
   plan.duration = std::chrono::milliseconds(static_cast<long long>(a.duration * 1000));
   plan.threads = a.threads;
   plan.token = a.token == "per-login" ? bench_token::per_login : bench_token::cached;
+  plan.token_only = a.protocol == "token";
 
   login_options& o = plan.base;
   o.proto = proto;
@@ -334,7 +342,9 @@ void add_bench_command(CLI::App& app, std::function<void(int)> on_exit) {
       "Benchmark OAuth logins: logins/s, per-phase latency percentiles, errors, token requests and CPU per login, "
       "against the embedded fake (default), a running fake (--profile READY_FILE), any server (--host), or a "
       "tenant (--profile, with --allow-tenant-load; capped).");
-  cmd->add_option("--protocol", a->protocol, "imap, pop3 or smtp (default imap)")->check(CLI::IsMember({"imap", "pop3", "smtp"}));
+  cmd->add_option("--protocol", a->protocol,
+                  "imap, pop3 or smtp (default imap), or token: client-credentials token requests alone")
+      ->check(CLI::IsMember({"imap", "pop3", "smtp", "token"}));
   cmd->add_option("--mech", a->mech, "xoauth2, oauthbearer or auto (default xoauth2)")
       ->check(CLI::IsMember({"xoauth2", "oauthbearer", "auto"}));
   cmd->add_option("--host", a->host, "benchmark this server instead of the embedded fake");

@@ -27,17 +27,18 @@ outcome<nlohmann::ordered_json> token_service::grant_client_credentials(call& c)
   // The app's permissions are Exchange's (IMAP.AccessAsApp, …): a Graph token gets none.
   if (a.admin_consent && s.kind == resource_kind::exchange && !a.application_permissions.empty())
     ar.roles = a.application_permissions;
-  auto at = minter_.access_token(a, nullptr, ar, c.now);
+  // Signed by a worker thread after this returns (token()), so requests sign on every core.
+  auto at = minter_.access_token(a, nullptr, ar, c.now, true);
   c.ev["aud"] = ar.audience;
   c.ev["roles"] = ar.roles ? nlohmann::json(*ar.roles) : nlohmann::json();
-  c.ev["token"] = fingerprint(at.token);
   c.ev["lifetime_s"] = at.expires_in;
+  c.unsigned_token = std::move(at.signing_input);
 
   nlohmann::ordered_json body;
   body["token_type"] = "Bearer";
   body["expires_in"] = at.expires_in;
   body["ext_expires_in"] = at.expires_in;
-  body["access_token"] = at.token;
+  body["access_token"] = deferred_token;
   return body;
 }
 

@@ -1,6 +1,9 @@
 #include "identity/https_listener.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -8,6 +11,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <algorithm>
+#include <thread>
 #include <unordered_map>
 
 namespace mh::fake {
@@ -23,6 +28,7 @@ struct https_listener::state {
   void shutdown() {
     if (stopped) return;
     stopped = true;
+    workers = nullptr;  // the listener joins them; a session still running finishes inline
     boost::system::error_code ec;
     acceptor.close(ec);
     for (auto& [id, s] : live) s->close();
@@ -36,6 +42,7 @@ struct https_listener::state {
   bool stopped = false;
   std::uint64_t next_id = 0;
   std::unordered_map<std::uint64_t, beast::tcp_stream*> live;
+  net::thread_pool* workers = nullptr;  // owned by the listener; null once stopped
 };
 
 namespace {
@@ -49,6 +56,11 @@ struct registration {
   std::shared_ptr<https_listener::state>& s_;
   std::uint64_t id_;
 };
+
+net::awaitable<void> run_finish(const std::function<void(http_response&)>* finish, http_response* res) {
+  (*finish)(*res);
+  co_return;
+}
 
 int status_for(const boost::system::error_code& ec) {
   if (ec == http::error::body_limit) return 413;
@@ -114,6 +126,10 @@ net::awaitable<void> session(std::shared_ptr<https_listener::state> s, tcp::sock
     } else {
       try {
         a = s->handler(req);
+        if (a.finish && s->workers)
+          co_await net::co_spawn(s->workers->get_executor(), run_finish(&a.finish, &a.res), net::use_awaitable);
+        else if (a.finish)
+          a.finish(a.res);
       } catch (const std::exception& e) {
         a = s->bad(500, std::string("internal error: ") + e.what());
         keep_alive = false;
@@ -148,7 +164,9 @@ net::awaitable<void> accept_loop(std::shared_ptr<https_listener::state> s) {
 https_listener::https_listener(net::io_context& io, const tcp::endpoint& at,
                                std::shared_ptr<ssl::context> tls, http_handler handler,
                                bad_request_handler bad, listener_limits limits)
-    : s_(std::make_shared<state>(io, std::move(tls), std::move(handler), std::move(bad), limits)) {
+    : s_(std::make_shared<state>(io, std::move(tls), std::move(handler), std::move(bad), limits)),
+      workers_(std::make_unique<net::thread_pool>(std::max(1u, std::thread::hardware_concurrency()))) {
+  s_->workers = workers_.get();
   s_->acceptor.open(at.protocol());
   s_->acceptor.set_option(net::socket_base::reuse_address(true));
   s_->acceptor.bind(at);
@@ -157,7 +175,10 @@ https_listener::https_listener(net::io_context& io, const tcp::endpoint& at,
   net::co_spawn(io, accept_loop(s_), net::detached);
 }
 
-https_listener::~https_listener() { s_->shutdown(); }
+https_listener::~https_listener() {
+  s_->shutdown();
+  workers_->join();
+}
 
 std::uint64_t https_listener::connections_accepted() const { return s_->next_id; }
 

@@ -11,6 +11,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,10 @@ using http_response = http::response<http::string_body>;
 struct http_answer {
   http_response res;
   std::chrono::milliseconds delay{0};  // wait this long before sending
+  // CPU-heavy work that must not hold up the io_context (e.g. signing a token): run on the
+  // listener's worker threads (one per core) before the response is sent. It must touch only
+  // the response and thread-safe state.
+  std::function<void(http_response&)> finish;
 };
 
 struct listener_limits {
@@ -64,6 +69,7 @@ class https_listener {
 
  private:
   std::shared_ptr<state> s_;
+  std::unique_ptr<net::thread_pool> workers_;  // runs http_answer::finish
   std::uint16_t port_ = 0;
 };
 

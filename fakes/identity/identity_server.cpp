@@ -89,6 +89,7 @@ http_answer identity_server::to_http(service_answer a, const http_request* req) 
     if (is_guid(crid)) res.set("client-request-id", crid);
   }
   for (auto& [k, v] : a.headers) res.set(k, v);
+  if (a.finish) out.finish = [f = std::move(a.finish)](http_response& r) { f(r.body()); };
   return out;
 }
 

@@ -15,6 +15,9 @@ struct token_service::call {
   bool generic = false;   // {tenant} was common/organizations/consumers
   std::int64_t now = 0;
   nlohmann::json ev{};    // the event recorded for this request (no secrets)
+  // An access token whose signature is made off the io thread (token_service::deferred_token
+  // stands in for it in the body until then).
+  std::string unsigned_token{};
 };
 
 }  // namespace mh::fake

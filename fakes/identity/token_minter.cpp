@@ -25,12 +25,18 @@ std::int64_t token_minter::draw_lifetime() {
   return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
 }
 
+constexpr const char* token_alg = "RS256";
+
 nlohmann::ordered_json token_minter::header() const {
-  return {{"typ", "JWT"}, {"alg", "RS256"}, {"x5t", keys_.kid()}, {"kid", keys_.kid()}};
+  return {{"typ", "JWT"}, {"alg", token_alg}, {"x5t", keys_.kid()}, {"kid", keys_.kid()}};
+}
+
+std::string token_minter::sign(std::string signing_input) const {
+  return jwt::append_signature(std::move(signing_input), token_alg, keys_.signer());
 }
 
 minted token_minter::access_token(const app& a, const user* u, const access_request& r,
-                                  std::int64_t now) {
+                                  std::int64_t now, bool defer_signature) {
   std::int64_t lifetime = draw_lifetime();
   nlohmann::ordered_json c;
   c["aud"] = r.audience;
@@ -59,7 +65,8 @@ minted token_minter::access_token(const app& a, const user* u, const access_requ
   }
   c["uti"] = random_token("", 16);
   c["ver"] = "1.0";
-  return {jwt::encode(header(), c, keys_.signer()), lifetime};
+  if (defer_signature) return {{}, lifetime, jwt::signing_input(header(), c)};
+  return {jwt::encode(header(), c, keys_.signer()), lifetime, {}};
 }
 
 std::string token_minter::id_token(const app& a, const user& u, const std::string& issuer,

@@ -25,8 +25,9 @@ struct access_request {
 };
 
 struct minted {
-  std::string token;
+  std::string token;            // empty when the signature is deferred
   std::int64_t expires_in = 0;  // exp - now
+  std::string signing_input;    // deferred: "<header>.<claims>", signed by sign()
 };
 
 class token_minter {
@@ -35,7 +36,11 @@ class token_minter {
   token_minter(const tenant& t, const key_store& keys, std::uint64_t seed);
 
   // `u` null: an app-only token (oid = sub = the service principal's object id).
-  minted access_token(const app& a, const user* u, const access_request& r, std::int64_t now);
+  // `defer_signature`: the token is returned unsigned (signing_input); sign() finishes it,
+  // from any thread (the RSA signature is most of a token request's CPU).
+  minted access_token(const app& a, const user* u, const access_request& r, std::int64_t now,
+                      bool defer_signature = false);
+  std::string sign(std::string signing_input) const;
   std::string id_token(const app& a, const user& u, const std::string& issuer,
                        const std::string& nonce, std::int64_t now);
   // base64url({"uid":<user object id>,"utid":<tenant id>}), what MSAL asks for.

@@ -155,7 +155,17 @@ service_answer token_service::token(const service_request& r, const aad_error* i
     a.body = std::move(std::get<nlohmann::ordered_json>(result));
     c.ev["outcome"] = "issued";
     c.ev["status"] = 200;
-    events_.add("token.issued", std::move(c.ev));
+    if (c.unsigned_token.empty()) {
+      events_.add("token.issued", std::move(c.ev));
+    } else {  // the event is recorded once the token exists (its fingerprint is in it)
+      a.finish = [this, input = std::move(c.unsigned_token), ev = std::move(c.ev)](std::string& body) mutable {
+        std::string token = minter_.sign(std::move(input));
+        auto at = body.find(deferred_token);
+        if (at != std::string::npos) body.replace(at, deferred_token.size(), token);
+        ev["token"] = fingerprint(token);
+        events_.add("token.issued", std::move(ev));
+      };
+    }
   }
   return a;
 }

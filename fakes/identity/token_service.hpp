@@ -53,6 +53,9 @@ struct service_answer {
   std::vector<std::pair<std::string, std::string>> headers;
   caching cache = caching::no_store;
   std::string trace_id;           // x-ms-request-id
+  // Work left for a worker thread before the answer is sent (signing the access token): it
+  // gets the serialized body. Empty for most answers.
+  std::function<void(std::string& body)> finish;
 };
 
 class token_service {
@@ -86,6 +89,8 @@ class token_service {
 
  private:
   struct call;  // one token request being served
+  // Stands in the body for an access token signed later (service_answer::finish).
+  static constexpr std::string_view deferred_token = "mh-fake-deferred-access-token";
   using grant_fn = outcome<nlohmann::ordered_json> (token_service::*)(call&);
 
   request_ids ids_for(const service_request& r) const;

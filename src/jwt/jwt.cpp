@@ -298,6 +298,17 @@ std::string encode_any(const Json& header, const Json& claims, const signing_key
 
 }  // namespace
 
+std::string signing_input(const nlohmann::ordered_json& header, const nlohmann::ordered_json& claims) {
+  return base64url_encode(header.dump()) + "." + base64url_encode(claims.dump());
+}
+
+std::string append_signature(std::string input, std::string_view alg, const signing_key& key) {
+  std::string sig = base64url_encode(key.sign(alg, input));
+  input += '.';
+  input += sig;
+  return input;
+}
+
 std::string encode(const nlohmann::json& header, const nlohmann::json& claims,
                    const signing_key& key) {
   return encode_any(header, claims, key);

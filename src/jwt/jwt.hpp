@@ -63,6 +63,10 @@ std::string encode(const nlohmann::json& header, const nlohmann::json& claims,
 std::string encode(const nlohmann::ordered_json& header, const nlohmann::ordered_json& claims,
                    const signing_key& key);
 bool verify(const token_parts& t, const verify_key& key);
+// The two halves of encode(), for signing later or elsewhere: "<header>.<claims>" in
+// base64url, then that input with "." and its signature appended.
+std::string signing_input(const nlohmann::ordered_json& header, const nlohmann::ordered_json& claims);
+std::string append_signature(std::string input, std::string_view alg, const signing_key& key);
 
 // base64url thumbprints of the DER certificate in `cert_pem` (SHA-1 for x5t, SHA-256 for
 // x5t#S256); empty on a malformed certificate.

@@ -128,6 +128,16 @@ if rep:
           "per-login: token requests = logins (%d/%d)" % (c["token_requests"], c["attempts"]))
     check(rep["bench"]["config"]["token_keepalive"] is True, "per-login token requests keep their connection by default")
 
+# 4a. The token endpoint alone: one token request per operation, no mail phase.
+rc, text, rep, _ = bench("token", "--protocol", "token", "--concurrency", "2", "--duration", "1", "--warmup", "0.3")
+check(rc == 0, "--protocol token: exit 0 (%d: %s)" % (rc, text[-300:]))
+if rep:
+    consistent(rep, "token")
+    validate(rep, "token-endpoint report")
+    c = rep["bench"]["counters"]
+    check(c["token_requests"] == c["attempts"] > 0, "--protocol token: a token request per operation (%s)" % c)
+    check(sorted(rep["bench"]["phases"]) == ["token", "total"], "--protocol token: only token and total phases")
+
 # 4b. Keep-alive or not, as the fake counts HTTPS connections (GET /_fake/stats).
 with FakeExchange(MH) as fx:
     def identity_connections():
