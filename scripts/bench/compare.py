@@ -117,9 +117,12 @@ def main():
         R["idle"] = run_json([py, os.path.join(HERE, "idle_sessions.py"), "--port", fake.port("imap"), "--ca-file",
                               fake.ca, "--user", fake.user, "--token-file", fake.token, "--server-pid",
                               str(fake.proc.pid), "--sessions", str(a.sessions)], os.path.join(out, "idle.json"))
-        if os.path.exists(os.path.join(HERE, "token_load.py")):
-            R["token"] = run_json([py, os.path.join(HERE, "token_load.py"), "--ready", fake.ready, "--server-pid",
-                                   str(fake.proc.pid), "--duration", secs], os.path.join(out, "token.json"))
+        # Goal 5: the token endpoint over keep-alive, driven by mailharness and by Python.
+        R["token_bench"] = bench(mh, out, "token_bench", ["--protocol", "token", "--profile", fake.ready,
+                                                          "--server-pid", str(fake.proc.pid), "--duration", secs,
+                                                          "--warmup", "2", "--concurrency", "16"])
+        R["token_py"] = run_json([py, os.path.join(HERE, "token_load.py"), "--ready", fake.ready, "--server-pid",
+                                  str(fake.proc.pid), "--duration", secs], os.path.join(out, "token_py.json"))
     finally:
         fake.stop()
 
