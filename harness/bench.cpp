@@ -38,7 +38,7 @@ struct client_thread {
   std::array<histogram, phase_count> phase;
   histogram total, queue;
   std::vector<bench_second> timeline;
-  std::map<std::string, bench_error> errors;
+  error_tally errors;
   std::uint64_t attempts = 0, late_starts = 0, resumed = 0, minted = 0;
   std::vector<std::string> first_failure;
   // Read by the progress reporter.
@@ -46,12 +46,6 @@ struct client_thread {
   std::unique_ptr<net::steady_timer> slot_free;  // open model: signalled when a login ends
 
   bool stopped() const { return plan->stop && plan->stop->load(std::memory_order_relaxed); }
-
-  void count_error(const std::string& cls, const std::string& code, const std::string& ph, const std::string& reply,
-                   const std::string& message) {
-    auto& e = errors[cls + "|" + code + "|" + ph + "|" + reply];
-    if (e.count++ == 0) e = {cls, code, ph, reply, message, 1};
-  }
 };
 
 // A counted operation ended: its latency from the intended start, in the total and in the
@@ -99,7 +93,7 @@ net::awaitable<std::optional<oauth::lease>> token_for_login(client_thread* c, bo
   }
   if (counted) {
     c->failed.fetch_add(1, std::memory_order_relaxed);
-    c->count_error(std::string(class_name(classify(ec))), std::string(code_name(ec)), "token", reply, message);
+    c->errors.add(ec, "token", reply, message);
   }
   co_return std::nullopt;
 }
@@ -138,10 +132,8 @@ net::awaitable<void> one_login(client_thread* c, steady::time_point intended) {
   count_completion(c, intended, done, r.pass);
   if (r.pass) co_return;
   const auto& oc = r.outcome;
-  c->count_error(std::string(class_name(classify(oc.error))), std::string(code_name(oc.error)),
-                 std::string(phase_name(oc.failed_phase)), oc.reply, oc.message);
-  if (c->first_failure.empty())
-    for (const auto& l : r.transcript) c->first_failure.push_back(std::string(1, l.dir) + ": " + l.text);
+  c->errors.add(oc.error, phase_name(oc.failed_phase), oc.reply, oc.message);
+  if (c->first_failure.empty()) c->first_failure = transcript_text(r.transcript);
 }
 
 net::awaitable<void> closed_worker(client_thread* c) {
@@ -191,13 +183,7 @@ void merge_into(bench_result& out, client_thread& c) {
     out.timeline[i].failed += c.timeline[i].failed;
     out.timeline[i].total.merge(c.timeline[i].total);
   }
-  for (auto& [key, e] : c.errors) {
-    auto it = std::find_if(out.errors.begin(), out.errors.end(), [&](const bench_error& x) {
-      return x.cls == e.cls && x.code == e.code && x.phase == e.phase && x.reply == e.reply;
-    });
-    if (it == out.errors.end()) out.errors.push_back(e);
-    else it->count += e.count;
-  }
+  out.errors.merge(c.errors);
   out.attempts += c.attempts;
   out.ok += c.ok.load();
   out.failed += c.failed.load();
@@ -302,7 +288,6 @@ bench_result run_bench(const bench_plan& p) {
   out.window_s = std::max(0.0, std::chrono::duration<double>(stopped_at - warm_end).count());
   for (auto& c : cs) merge_into(out, *c);
   if (p.manager) out.token_requests += p.manager->stats().requests - requests0;
-  std::sort(out.errors.begin(), out.errors.end(), [](const bench_error& a, const bench_error& b) { return a.count > b.count; });
   return out;
 }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/secret.hpp"
+#include "error_tally.hpp"
 #include "metrics/histogram.hpp"
 #include "oauth/token_manager.hpp"
 #include "session/login.hpp"
@@ -68,11 +69,6 @@ struct bench_progress {
   std::uint64_t inflight = 0;
 };
 
-struct bench_error {
-  std::string cls, code, phase, reply, message;
-  std::uint64_t count = 0;
-};
-
 struct bench_second {
   std::uint64_t ok = 0, failed = 0;
   histogram total;            // latency of the logins that completed in this second
@@ -81,7 +77,7 @@ struct bench_second {
 struct bench_result {
   std::map<std::string, histogram> phases;  // "total", "queue", "token", and the login phases
   std::vector<bench_second> timeline;       // one entry per second of the window
-  std::vector<bench_error> errors;          // grouped by class, code, phase and reply
+  error_tally errors;                        // grouped by class, code, phase and reply
   std::uint64_t attempts = 0, ok = 0, failed = 0, late_starts = 0, resumed = 0;
   std::uint64_t token_requests = 0;         // requests made by the token source in the window
   std::int64_t client_cpu_ns = 0;

@@ -140,14 +140,6 @@ target set_up_target(bench_args& a, protocol proto) {
   return t;
 }
 
-json error_list(const bench_result& r) {
-  json errors = json::array();
-  for (const auto& e : r.errors)
-    errors.push_back({{"class", e.cls}, {"code", e.code}, {"phase", e.phase}, {"reply", e.reply},
-                      {"message", e.message}, {"count", e.count}});
-  return errors;
-}
-
 json phases_json(const std::map<std::string, histogram>& phases) {
   json out = json::object();
   for (const auto& [name, h] : phases)
@@ -191,7 +183,8 @@ json build_report(const bench_args& a, const target& t, const bench_plan& plan, 
   bench["results"] = bench_results(counters, r.window_s);
   double error_rate = r.attempts ? static_cast<double>(r.failed) / static_cast<double>(r.attempts) : 0;
   bool unreachable = r.ok == 0 && !r.errors.empty() &&
-                     std::all_of(r.errors.begin(), r.errors.end(), [](const bench_error& e) { return e.cls == "connect"; });
+                     std::all_of(r.errors.entries().begin(), r.errors.entries().end(),
+                                 [](const auto& kv) { return kv.second.cls == "connect"; });
   json checks = json::array(
       {{{"name", "logins"}, {"ok", r.ok > 0}, {"expected", "> 0"}, {"actual", r.ok}},
        {{"name", "error_rate"}, {"ok", error_rate <= a.max_error_rate}, {"expected", "<= " + num(a.max_error_rate)},
@@ -211,7 +204,7 @@ json build_report(const bench_args& a, const target& t, const bench_plan& plan, 
               {"checks", checks},
               {"phases", phases_json(r.phases)},
               {"logins", {{"attempts", r.attempts}, {"ok", r.ok}, {"failed", r.failed}}},
-              {"errors", error_list(r)}};
+              {"errors", r.errors.to_json()}};
   if (!r.first_failure_transcript.empty()) rec["transcript"] = r.first_failure_transcript;
   json records = json::array({rec});
   json report = {{"format", report_format},

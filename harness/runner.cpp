@@ -1,7 +1,5 @@
 #include "runner.hpp"
 
-#include <curl/curl.h>
-
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -24,12 +22,10 @@
 #include "session/login.hpp"
 #include "session/token_await.hpp"
 #include "embedded_fake.hpp"
+#include "run_target.hpp"
+#include "error_tally.hpp"
 #include "findings.hpp"
 #include "token_config.hpp"
-
-namespace mh::fake {
-extern const std::string_view demo_tenant_json;
-}
 
 namespace mh::cli {
 namespace {
@@ -37,232 +33,15 @@ namespace {
 using json = nlohmann::json;
 using steady = std::chrono::steady_clock;
 
-// The fake options one scenario asks for (state dir, token lifetime, faults, tenant patch).
-fake::fake_options scenario_fake_options(const std::string& state_dir, const scenario& s) {
-  fake::fake_options o;
-  o.state_dir = state_dir;
-  if (s.fake.token_lifetime_s) o.token_lifetime_s = *s.fake.token_lifetime_s;
-  o.mail.auth_failure_delay = std::chrono::milliseconds(s.fake.auth_failure_delay_ms.value_or(0));
-  for (const auto& f : s.fake.mail_faults) o.faults.push_back(fake::fault_from_json(f));
-  if (!s.fake.tenant_patch.is_null()) {
-    json t = json_doc(fake::demo_tenant_json, "<demo tenant>").root();
-    patch_tenant(t, s.fake.tenant_patch);
-    std::string path = state_dir + "/tenant-" + s.id + ".json";
-    write_file_atomically(path, t.dump(2));
-    o.tenant_file = path;
-  }
-  return o;
-}
-
-// A fake Exchange on its own thread, set up as one scenario says.
-std::unique_ptr<embedded_fake> start_scenario_fake(const std::string& state_dir, const scenario& s) {
-  auto f = std::make_unique<embedded_fake>(scenario_fake_options(state_dir, s));
-  if (s.fake.token_fault) {
-    std::string why;
-    auto tf = fake::token_faults::from_json(*s.fake.token_fault, &why);
-    if (!tf) throw config_error(s.file, 0, 0, "/fake/token_fault", why);
-    f->fx().identity().faults().set(*tf);
-  }
-  return f;
-}
-
-// The "browser" of an auth-code sign-in: GET the authorize URL and follow its redirects
-// (the fake signs the login_hint user in at once) to the loopback listener.
-void browse(const std::string& url, const std::string& ca) {
-  CURL* c = curl_easy_init();
-  if (!c) return;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_CAINFO, ca.c_str());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char*, size_t n, size_t m, void*) { return n * m; });
-  curl_easy_perform(c);
-  curl_easy_cleanup(c);
-}
-
-// One token credential for a case: the token client and its manager.
-struct case_tokens {
-  std::unique_ptr<oauth::http_client> http;
-  std::unique_ptr<oauth::token_client> client;
-  std::unique_ptr<oauth::token_manager> own_manager;
-  std::unique_ptr<credential_tokens> profile_credential;  // a tenant profile's own credential
-  oauth::token_manager* manager = nullptr;
-  std::string client_id;
-  std::string account;
-  secret_string static_token;
-};
-
-enum class target_kind { embedded, ready_file, profile };
-
-// A running fake's control API (ready file "control"): faults for one scenario.
-class fake_control {
- public:
-  explicit fake_control(const json& ready) : base_(ready.value("control", "")) {
-    oauth::http_options ho;
-    ho.ca_file = ready.value("ca_file", "");
-    http_ = std::make_unique<oauth::http_client>(ho);
-    http_->retry.max_attempts = 1;
-  }
-  void apply(const fake_setup& f) {
-    if (!f.mail_faults.empty()) call("POST", "/faults/mail", json(f.mail_faults).dump());
-    if (f.token_fault) call("POST", "/faults/token", f.token_fault->dump());
-  }
-  void clear() {
-    call("DELETE", "/faults/mail", "");
-    call("DELETE", "/faults/token", "");
-  }
-
- private:
-  void call(const char* method, const std::string& path, const std::string& body) {
-    auto r = http_->perform({method, base_ + path, body, {"Content-Type: application/json"}});
-    if (r.ec || r.response.status != 200)
-      throw std::runtime_error(std::string(method) + " " + base_ + path + ": " +
-                               (r.ec ? r.error : "HTTP " + std::to_string(r.response.status) + " " + r.response.body));
-  }
-  std::string base_;
-  std::unique_ptr<oauth::http_client> http_;
-};
-
-// Why a case cannot run on this target (empty: it can).
-std::string skip_reason(const scenario& s, target_kind kind) {
-  if (kind == target_kind::embedded) return {};
-  if (kind == target_kind::profile && !s.needs.empty())
-    return "needs the fake (its controls, verdicts or tenant model): not run against a real tenant";
-  if (!s.expect.verdicts.empty() || s.expect.expired_uses)
-    return "needs the embedded fake: verdicts are judged on a fresh fake per case";
-  for (const auto& n : s.needs) {
-    if (n == "tenant-model")
-      return "needs the embedded fake: it changes the tenant or uses credentials other than the demo app";
-    if (n == "fake" && (!s.fake.tenant_patch.is_null() || s.fake.token_lifetime_s || s.fake.auth_failure_delay_ms))
-      return "needs the embedded fake: it changes the fake's settings";
-  }
-  return {};
-}
-
-std::unique_ptr<case_tokens> make_tokens(const scenario& s, const json& ready, fake::fake_exchange* fx,
-                                         const std::map<std::string, std::string>& vars) {
-  auto t = std::make_unique<case_tokens>();
-  const token_setup& ts = s.token;
-  if (ts.flow == "static") {
-    t->static_token = secret_string(substitute(ts.static_token, vars));
-    return t;
-  }
-  if (ready.contains("profile")) {  // a real tenant: the profile's credential and flow
-    token_options to;
-    to.profile = ready["profile"].get<std::string>();
-    to.no_cache = true;
-    t->profile_credential = make_credential(resolve_credential(to, "client-credentials"), std::cerr);
-    t->manager = t->profile_credential->manager.get();
-    t->client_id = t->profile_credential->cred.endpoint.client_id;
-    return t;
-  }
-  std::string authority = ready.at("authority").get<std::string>();
-  auto slash = authority.find('/', authority.find("//") + 2);
-  oauth::endpoint_config ep;
-  ep.authority = authority.substr(0, slash);
-  ep.tenant = authority.substr(slash + 1);
-  oauth::client_auth auth;
-  bool delegated = ts.flow != "client-credentials";
-  std::string app_key = ts.app == "good" && delegated ? "good-public" : ts.app;
-  if (fx) {
-    const fake::app* a = nullptr;
-    for (const auto& x : fx->tenant_model().apps)
-      if (x.key == app_key) a = &x;
-    if (!a) throw config_error(s.file, 0, 0, "/token/app", "no app \"" + app_key + "\" in the tenant");
-    ep.client_id = a->client_id;
-    if (!a->secrets.empty() && !a->public_client) {
-      auth.type = oauth::client_auth::kind::secret;
-      auth.secret = a->secrets.front().value;
-    }
-  } else {
-    const json& app = ready.at("demo").at("app");
-    ep.client_id = app.at("client_id").get<std::string>();
-    auth.type = oauth::client_auth::kind::secret;
-    auth.secret = secret_string(app.at("client_secret").get<std::string>());
-  }
-  t->client_id = ep.client_id;
-  oauth::http_options ho;
-  ho.ca_file = ready.at("ca_file").get<std::string>();
-  ho.total_timeout = std::chrono::seconds(30);
-  t->http = std::make_unique<oauth::http_client>(ho);
-  t->client = std::make_unique<oauth::token_client>(ep, *t->http);
-  oauth::token_client* tc = t->client.get();
-  oauth::token_source src;
-  std::string scope = delegated ? oauth::delegated_scope : oauth::app_only_scope;
-  if (ts.flow == "client-credentials") {
-    src.sign_in = [tc, auth, scope] { return tc->client_credentials(auth, scope); };
-  } else if (ts.flow == "password") {
-    std::string upn = substitute(ts.user, vars);
-    secret_string pw;
-    for (const auto& u : fx->tenant_model().users)
-      if (u.upn == upn) pw = u.password;
-    t->account = upn;
-    src.sign_in = [tc, auth, scope, upn, pw] { return tc->password(auth, upn, pw, scope); };
-  } else if (ts.flow == "auth-code") {
-    std::string upn = substitute(ts.user, vars);
-    t->account = upn;
-    std::string ca = ho.ca_file;
-    src.sign_in = [tc, auth, scope, upn, ca] {
-      oauth::auth_code_options ao;
-      ao.scope = scope;
-      ao.login_hint = upn;
-      ao.listener.timeout = std::chrono::seconds(30);
-      std::thread browser;
-      auto r = tc->auth_code(auth, ao, [&browser, ca](const std::string& url) {
-        // The "browser": fetch the authorize URL and follow its redirect to our listener.
-        browser = std::thread([url, ca] { browse(url, ca); });
-      });
-      if (browser.joinable()) browser.join();
-      return r;
-    };
-  } else if (ts.flow == "device-code") {
-    std::string upn = substitute(ts.user, vars);
-    t->account = upn;
-    std::string control = ready.value("control", "");
-    std::string ca = ho.ca_file;
-    src.sign_in = [tc, auth, scope, upn, control, ca] {
-      return tc->device_code(
-          auth, scope,
-          [&](const oauth::device_prompt& p) {
-            // The "user": approve the code at the fake's control endpoint.
-            oauth::http_options bo;
-            bo.ca_file = ca;
-            oauth::http_client b(bo);
-            json body = {{"user_code", p.user_code}, {"upn", upn}};
-            b.perform({"POST", control + "/devicecode/approve", body.dump(), {"Content-Type: application/json"}});
-          },
-          [](std::chrono::milliseconds) {});
-    };
-  }
-  if (delegated) src.redeem = [tc, auth, scope](const secret_string& rt) { return tc->refresh(auth, rt, scope); };
-  oauth::cache_key key{ep.authority, ep.tenant, ep.client_id, scope, t->account};
-  t->own_manager = std::make_unique<oauth::token_manager>(key, std::move(src), oauth::refresh_policy{});
-  t->manager = t->own_manager.get();
-  return t;
-}
-
-struct error_entry {
-  std::string cls, code, phase, reply, message;
-  std::uint64_t count = 0;
-};
-
 // What one case (scenario x protocol x mailbox x mechanism x form) did.
 struct case_result {
   std::map<std::string, histogram> phases;
   std::uint64_t attempts = 0, ok = 0, failed = 0, reconnects = 0;
-  std::map<std::string, error_entry> errors;
+  error_tally errors;
   std::vector<std::string> first_transcript, failure_transcript;
   std::string token_error;  // AADSTS code or OAuth error of the first refused token request
   nlohmann::json findings = nlohmann::json::array();  // diagnosis of the first failure
 };
-
-std::vector<std::string> transcript_text(const login_result& r) {
-  std::vector<std::string> out;
-  for (const auto& l : r.transcript) out.push_back(std::string(1, l.dir) + ": " + l.text);
-  return out;
-}
 
 struct case_ctx {
   login_options base;
@@ -275,17 +54,6 @@ struct case_ctx {
   const std::atomic<bool>* stop = nullptr;
   case_result res;
 };
-
-void record_error(case_result& res, const std::string& cls, const std::string& code, const std::string& ph,
-                  const std::string& reply, const std::string& message) {
-  auto& e = res.errors[cls + "|" + code + "|" + ph + "|" + reply];
-  e.cls = cls;
-  e.code = code;
-  e.phase = ph;
-  e.reply = reply;
-  if (e.message.empty()) e.message = message;
-  ++e.count;
-}
 
 net::awaitable<void> worker(case_ctx& c) {
   auto ex = co_await net::this_coro::executor;
@@ -311,8 +79,7 @@ net::awaitable<void> worker(case_ctx& c) {
         std::string reply = tr.aad ? tr.aad->summary() : std::string();
         if (c.res.token_error.empty() && tr.aad)
           c.res.token_error = tr.aad->code ? "AADSTS" + std::to_string(tr.aad->code) : tr.aad->error;
-        record_error(c.res, std::string(class_name(classify(tr.ec))), std::string(code_name(tr.ec)), "token", reply,
-                     tr.message);
+        c.res.errors.add(tr.ec, "token", reply, tr.message);
         if (c.res.findings.empty()) {
           failure_evidence ev;
           ev.protocol = c.protocol;
@@ -333,7 +100,7 @@ net::awaitable<void> worker(case_ctx& c) {
     login_result r = co_await login(o, c.tls);
     c.res.phases["total"].record(steady::now() - started);
     for (const auto& sp : r.phases) c.res.phases[std::string(phase_name(sp.ph))].record(sp.duration);
-    if (c.res.first_transcript.empty()) c.res.first_transcript = transcript_text(r);
+    if (c.res.first_transcript.empty()) c.res.first_transcript = transcript_text(r.transcript);
     if (r.pass) {
       ++c.res.ok;
       continue;
@@ -341,7 +108,7 @@ net::awaitable<void> worker(case_ctx& c) {
     ++c.res.failed;
     const auto& oc = r.outcome;
     if (c.res.failure_transcript.empty()) {
-      c.res.failure_transcript = transcript_text(r);
+      c.res.failure_transcript = transcript_text(r.transcript);
       failure_evidence ev;
       ev.protocol = c.protocol;
       ev.failed_phase = oc.failed_phase;
@@ -354,8 +121,7 @@ net::awaitable<void> worker(case_ctx& c) {
       ev.values["sasl_form"] = r.facts.sasl_form;
       c.res.findings = findings_for(ev);
     }
-    record_error(c.res, std::string(class_name(classify(oc.error))), std::string(code_name(oc.error)),
-                 std::string(phase_name(oc.failed_phase)), oc.reply, oc.message);
+    c.res.errors.add(oc.error, phase_name(oc.failed_phase), oc.reply, oc.message);
     // Exchange ends a session whose token expired; the client reconnects with a fresh one.
     if (oc.reply.find("AccessTokenExpired") != std::string::npos && c.tokens->manager) {
       c.tokens->manager->invalidate(fp);
@@ -368,13 +134,6 @@ json check(const std::string& name, bool ok, json expected, json actual, std::st
   json c = {{"name", name}, {"ok", ok}, {"expected", std::move(expected)}, {"actual", std::move(actual)}};
   if (!message.empty()) c["message"] = message;
   return c;
-}
-
-const error_entry* main_error(const case_result& r) {
-  const error_entry* best = nullptr;
-  for (const auto& [k, e] : r.errors)
-    if (!best || e.count > best->count) best = &e;
-  return best;
 }
 
 double metric_value(const case_result& r, const std::string& metric, bool& known) {
@@ -396,7 +155,7 @@ json evaluate(const scenario& s, const case_result& r, const json& verdicts, con
               const std::map<std::string, std::string>& vars) {
   const expectation& e = s.expect;
   json checks = json::array();
-  const error_entry* err = main_error(r);
+  const error_entry* err = r.errors.most_frequent();
   bool has_rate = std::any_of(e.thresholds.begin(), e.thresholds.end(),
                               [](const threshold& t) { return t.metric == "error_rate"; });
   if (r.attempts == 0) {
@@ -659,11 +418,7 @@ json run_scenario(const scenario& s, const run_options& o, target_kind kind, con
                 phases[name] = {{"summary", latency_summary::of(h).to_json()}, {"histogram", h.to_json()}};
               rec["phases"] = phases;
               rec["logins"] = {{"attempts", c.res.attempts}, {"ok", c.res.ok}, {"failed", c.res.failed}};
-              json errors = json::array();
-              for (const auto& [k, e] : c.res.errors)
-                errors.push_back({{"class", e.cls}, {"code", e.code}, {"phase", e.phase}, {"reply", e.reply},
-                                  {"message", e.message}, {"count", e.count}});
-              rec["errors"] = errors;
+              rec["errors"] = c.res.errors.to_json();
               if (tokens->manager) {
                 long long expired = 0;
                 for (const auto& v : verdicts)

@@ -25,4 +25,11 @@ void transcript::add(std::chrono::nanoseconds at, char dir, std::string_view tex
   lines_.push_back({at, dir, std::move(clean)});
 }
 
+std::vector<std::string> transcript_text(const std::vector<transcript_line>& lines) {
+  std::vector<std::string> out;
+  out.reserve(lines.size());
+  for (const auto& l : lines) out.push_back(std::string(1, l.dir) + ": " + l.text);
+  return out;
+}
+
 }  // namespace mh

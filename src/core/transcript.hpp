@@ -18,6 +18,9 @@ struct transcript_line {
   std::string text;
 };
 
+// "C: …", "S: …", "*: …": the lines as reports store them.
+std::vector<std::string> transcript_text(const std::vector<transcript_line>& lines);
+
 class transcript {
  public:
   explicit transcript(const redactor& r) : redactor_(r) {}
