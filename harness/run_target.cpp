@@ -34,6 +34,9 @@ extern const std::string_view demo_tenant_json;
 }
 
 namespace mh::cli {
+
+using json = nlohmann::json;
+
 namespace {
 
 // The fake options one scenario asks for (state dir, token lifetime, faults, tenant patch).

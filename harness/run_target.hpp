@@ -19,8 +19,6 @@
 
 namespace mh::cli {
 
-using json = nlohmann::json;
-
 enum class target_kind { embedded, ready_file, profile };
 
 // One token credential for a case: the token client and its manager.
@@ -38,14 +36,14 @@ struct case_tokens {
 // A running fake's control API (ready file "control"): faults for one scenario.
 class fake_control {
  public:
-  explicit fake_control(const json& ready) : base_(ready.value("control", "")) {
+  explicit fake_control(const nlohmann::json& ready) : base_(ready.value("control", "")) {
     oauth::http_options ho;
     ho.ca_file = ready.value("ca_file", "");
     http_ = std::make_unique<oauth::http_client>(ho);
     http_->retry.max_attempts = 1;
   }
   void apply(const fake_setup& f) {
-    if (!f.mail_faults.empty()) call("POST", "/faults/mail", json(f.mail_faults).dump());
+    if (!f.mail_faults.empty()) call("POST", "/faults/mail", nlohmann::json(f.mail_faults).dump());
     if (f.token_fault) call("POST", "/faults/token", f.token_fault->dump());
   }
   void clear() {
@@ -73,7 +71,7 @@ std::string skip_reason(const scenario& s, target_kind kind);
 
 // The token machinery of one case. `fx` is the embedded fake, or null for a ready file or a
 // profile (`ready` then carries the target); `vars` fills the scenario's ${…}.
-std::unique_ptr<case_tokens> make_tokens(const scenario& s, const json& ready, fake::fake_exchange* fx,
+std::unique_ptr<case_tokens> make_tokens(const scenario& s, const nlohmann::json& ready, fake::fake_exchange* fx,
                                          const std::map<std::string, std::string>& vars);
 
 }  // namespace mh::cli
