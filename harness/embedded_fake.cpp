@@ -37,7 +37,9 @@ void patch_tenant(json& tenant, const json& patch) {
   static const std::pair<const char*, const char*> keyed[] = {
       {"apps", "key"}, {"users", "upn"}, {"mailboxes", "address"}};
   json rest = patch;
-  for (const auto& [list, id] : keyed) {
+  for (const auto& entry : keyed) {
+    const char* list = entry.first;
+    const char* id = entry.second;  // captured below: clang 14 cannot capture a structured binding
     if (!patch.contains(list) || !patch[list].is_object()) continue;
     auto& arr = tenant[list];
     for (auto it = patch[list].begin(); it != patch[list].end(); ++it) {

@@ -102,7 +102,9 @@ http_answer identity_server::bad_request(int status, const std::string& reason) 
 }
 
 http_answer identity_server::handle(const http_request& req) {
-  auto [path, query] = split_target(req.target());
+  // Not a structured binding: clang 14 cannot capture one in a lambda (not_found below).
+  auto target = split_target(req.target());
+  std::string_view path = target.first, query = target.second;
   auto segs = path_segments(path);
   service_request sr;
   sr.method = std::string(req.method_string());
