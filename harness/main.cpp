@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include <sys/resource.h>
+
 #include "core/json_doc.hpp"
 
+#include "argv_guard.hpp"
 #include "cli_bench.hpp"
 #include "cli_fake.hpp"
 #include "cli_login.hpp"
@@ -14,6 +17,13 @@
 #include "exit_codes.hpp"
 
 int main(int argc, char** argv) {
+  // No core files: a crash must not write tokens and secrets held in memory to disk.
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  if (auto refused = mh::cli::refuse_secret_arguments(argc, argv)) {
+    std::cerr << "mailharness: " << *refused << "\n";
+    return mh::cli::exit_usage;
+  }
   CLI::App app{"mailharness: test, validate and benchmark OAuth logins over IMAP, POP3 and SMTP"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "mailharness 0.1.0");

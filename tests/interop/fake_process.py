@@ -49,6 +49,9 @@ class FakeExchange:
                 self.proc.kill()
                 self.proc.wait()
         if self.proc:
+            # What the fake printed, for tests that search its output (secrets, errors).
+            self.output = (self.proc.stdout.read().decode(errors="replace"),
+                           self.proc.stderr.read().decode(errors="replace"))
             self.proc.stdout.close()
             self.proc.stderr.close()
 
