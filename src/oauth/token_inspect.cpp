@@ -1,5 +1,6 @@
 #include "oauth/token_inspect.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <sstream>
 
@@ -37,6 +38,21 @@ bool looks_like_guid(std::string_view s) {
     if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
+}
+
+// A NumericDate claim (exp, nbf) in seconds; nullopt when it is not a number. Clamped to
+// +-2^53 s (far past any real date) so that a hostile value (1e300, INT64_MIN) neither
+// overflows the conversion nor the arithmetic with `now`.
+std::optional<std::int64_t> numeric_date(const nlohmann::json& c, const char* key) {
+  auto it = c.find(key);
+  if (it == c.end() || !it->is_number()) return std::nullopt;
+  constexpr std::int64_t limit = std::int64_t{1} << 53;
+  if (it->is_number_float())
+    return static_cast<std::int64_t>(
+        std::clamp(it->get<double>(), -static_cast<double>(limit), static_cast<double>(limit)));
+  if (it->is_number_unsigned())
+    return static_cast<std::int64_t>(std::min(it->get<std::uint64_t>(), std::uint64_t{limit}));
+  return std::clamp(it->get<std::int64_t>(), -limit, limit);
 }
 
 }  // namespace
@@ -133,15 +149,15 @@ token_inspection inspect_token(std::string_view token, std::int64_t now,
   }
 
   // lifetime
-  if (c.contains("exp") && c["exp"].is_number()) {
-    auto exp = c["exp"].get<std::int64_t>();
+  if (auto exp_claim = numeric_date(c, "exp")) {
+    std::int64_t exp = *exp_claim;
+    auto nbf = numeric_date(c, "nbf");
     r.seconds_left = exp - now;
     std::string at = format_utc(exp, "%Y-%m-%d %H:%M:%S UTC");
     if (exp <= now) {
       r.checks.push_back({"lifetime", false, "expired at " + at + " (" + duration_text(now - exp) + " ago)"});
-    } else if (c.contains("nbf") && c["nbf"].is_number() && c["nbf"].get<std::int64_t>() > now) {
-      r.checks.push_back({"lifetime", false, "not valid before " +
-                                                 format_utc(c["nbf"].get<std::int64_t>(), "%Y-%m-%d %H:%M:%S UTC")});
+    } else if (nbf && *nbf > now) {
+      r.checks.push_back({"lifetime", false, "not valid before " + format_utc(*nbf, "%Y-%m-%d %H:%M:%S UTC")});
     } else {
       std::string d = "expires " + at + " (in " + duration_text(exp - now) + ")";
       if (exp - now <= margin_s) d += "; warning: under the refresh margin, the SMTP HVE endpoint rejects it";

@@ -15,12 +15,17 @@ std::string str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// A JSON number or a decimal string (v1 endpoints send "3600"); nullopt otherwise.
+// A JSON number or a decimal string (v1 endpoints send "3600"); nullopt otherwise (also for
+// a number outside the int64 range).
 std::optional<std::int64_t> int_or_string(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return std::nullopt;
   if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_number_float()) return static_cast<std::int64_t>(it->get<double>());
+  if (it->is_number_float()) {
+    double d = it->get<double>();  // out of int64 range (1e300): not a usable number
+    if (!(d > -9.0e18 && d < 9.0e18)) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+  }
   if (it->is_string()) {
     const std::string& s = it->get_ref<const std::string&>();
     if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos)
