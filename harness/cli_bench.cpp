@@ -316,10 +316,10 @@ int run_bench_command(bench_args a) {
   std::signal(SIGINT, SIG_DFL);
   if (tty && !a.quiet) std::cerr << "\r\033[K";
   json report = build_report(a, t, plan, r, started, shard);
-  write_report_set(report, a.out);
   console_options co;
   co.color = ::isatty(STDOUT_FILENO);
-  std::cout << render_console(report, co);
+  std::cout << render_console(report, co) << std::flush;  // the result survives a failed write
+  write_report_set(report, a.out);
   std::cout << "reports: " << a.out << "/report.json, junit.xml, report.html, report.md\n";
   const std::string outcome = report["records"][0]["outcome"];
   if (outcome == "error") return exit_unreachable;

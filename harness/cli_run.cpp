@@ -121,10 +121,10 @@ int run(const run_args& a) {
   auto report = run_suite(suite, o);
   std::signal(SIGINT, SIG_DFL);
   if (tty && !a.quiet) std::cerr << "\r\033[K";
-  write_report_set(report, a.out);
   console_options co;
   co.color = ::isatty(STDOUT_FILENO);
-  std::cout << render_console(report, co);
+  std::cout << render_console(report, co) << std::flush;  // the result survives a failed write
+  write_report_set(report, a.out);
   std::cout << "reports: " << a.out << "/report.json, junit.xml, report.html, report.md\n";
   return exit_for_report(report);
 }
@@ -201,14 +201,15 @@ void add_report_command(CLI::App& app, std::function<void(int)> on_exit) {
     auto report = read_report(*in);
     std::string dir = out->empty() ? std::filesystem::path(*in).parent_path().string() : *out;
     if (dir.empty()) dir = ".";
-    std::filesystem::create_directories(dir);
     std::vector<std::string> f = fmts->empty() ? std::vector<std::string>{"html", "junit", "md"} : *fmts;
+    std::vector<std::pair<std::string, std::string>> files;
     for (const auto& x : f) {
-      if (x == "html") write_file_atomically(dir + "/report.html", render_html(report));
-      if (x == "junit") write_file_atomically(dir + "/junit.xml", render_junit(report));
-      if (x == "md") write_file_atomically(dir + "/report.md", render_markdown(report));
+      if (x == "html") files.emplace_back(dir + "/report.html", render_html(report));
+      if (x == "junit") files.emplace_back(dir + "/junit.xml", render_junit(report));
+      if (x == "md") files.emplace_back(dir + "/report.md", render_markdown(report));
       if (x == "console") std::cout << render_console(report);
     }
+    write_report_files(dir, files);
     on_exit(exit_for_report(report));
   });
   auto ins = std::make_shared<std::vector<std::string>>();
@@ -227,8 +228,8 @@ void add_report_command(CLI::App& app, std::function<void(int)> on_exit) {
       on_exit(exit_usage);
       return;
     }
+    std::cout << render_console(merged) << std::flush;
     write_report_set(merged, *mout);
-    std::cout << render_console(merged);
     on_exit(exit_for_report(merged));
   });
 }

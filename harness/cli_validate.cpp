@@ -35,9 +35,10 @@ int run(validate_args& a) {
   if (a.o.protocols.empty()) throw usage_error("--protocols: name at least one of imap, pop3, smtp");
   if (a.o.insecure) std::cerr << "warning: --insecure: mail server certificates and host names are NOT verified\n";
   auto report = run_validate(a.o, std::cerr);
+  // The verdict first: it survives a report set that cannot be written (full disk).
+  std::cout << (a.json ? report_json_text(report) : render_cutover(report)) << std::flush;
   write_report_set(report, a.out);
-  if (a.json) std::cout << report_json_text(report);
-  else std::cout << render_cutover(report) << "\nreports: " << a.out << "/report.json, junit.xml, report.html, report.md\n";
+  if (!a.json) std::cout << "\nreports: " << a.out << "/report.json, junit.xml, report.html, report.md\n";
   if (report["cutover"].value("ready", false)) return exit_pass;
   for (const auto& c : report["cutover"]["preflight"])
     if (c.value("name", "") == "authority" && !c.value("ok", false)) return exit_unreachable;

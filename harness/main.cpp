@@ -15,6 +15,7 @@
 #include "cli_validate.hpp"
 #include "cli_token.hpp"
 #include "exit_codes.hpp"
+#include "report_files.hpp"
 
 int main(int argc, char** argv) {
   // No core files: a crash must not write tokens and secrets held in memory to disk.
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   } catch (const mh::config_error& e) {
     std::cerr << "mailharness: " << e.what() << "\n";
     return mh::cli::exit_usage;
+  } catch (const mh::cli::report_write_error& e) {  // a full disk: infrastructure, not usage
+    std::cerr << "mailharness: " << e.what() << "\n";
+    return mh::cli::exit_unreachable;
   } catch (const std::system_error& e) {
     std::cerr << "mailharness: " << e.what() << "\n";
     return mh::cli::exit_unreachable;

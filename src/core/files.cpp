@@ -11,12 +11,12 @@
 
 namespace mh {
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  // Unique per process and per call, so two threads or processes never share a temporary.
-  static std::atomic<unsigned> seq{0};
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
+namespace {
+
+// Creates `tmp` (0600), writes and syncs `content`. Returns 0 or the errno.
+int stage(const std::string& tmp, const std::string& content) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return errno;
   std::size_t off = 0;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
@@ -24,20 +24,50 @@ void write_file_atomically(const std::string& path, const std::string& content) 
       if (errno == EINTR) continue;
       int e = errno;
       ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+      return e;
     }
     off += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if (::fsync(fd) != 0) {
     int e = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(e));
+    ::close(fd);
+    return e;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
+  return ::close(fd) != 0 ? errno : 0;
+}
+
+std::string temporary_for(const std::string& path) {
+  // Unique per process and per call, so two threads or processes never share a temporary.
+  static std::atomic<unsigned> seq{0};
+  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(seq++);
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  write_files_atomically({{path, content}});
+}
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> staged;
+  auto discard = [&staged] {
+    for (const auto& t : staged) ::unlink(t.c_str());
+  };
+  for (const auto& [path, content] : files) {
+    std::string tmp = temporary_for(path);
+    int e = stage(tmp, content);
+    staged.push_back(tmp);
+    if (e != 0) {
+      discard();
+      throw file_write_error("cannot write " + path + ": " + std::strerror(e));
+    }
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (::rename(staged[i].c_str(), files[i].first.c_str()) != 0) {
+      int e = errno;
+      for (std::size_t j = i; j < staged.size(); ++j) ::unlink(staged[j].c_str());
+      throw file_write_error("cannot replace " + files[i].first + ": " + std::strerror(e));
+    }
   }
 }
 
