@@ -113,7 +113,9 @@ std::optional<std::pair<int, nlohmann::json>> fake_exchange::control(std::string
   if (path == "stats") {  // how clients use connections (e.g. does the token client keep-alive?)
     if (method != "GET") return std::pair{405, nlohmann::json{{"error", "GET only"}}};
     return std::pair{200, nlohmann::json{{"identity_connections", identity_->connections_accepted()},
-                                         {"mail_sessions_active", mail_->active_sessions()}}};
+                                         {"mail_sessions_active", mail_->active_sessions()},
+                                         {"mail_sessions_evicted", mail_->evicted_sessions()},
+                                         {"mail_sessions_refused", mail_->refused_sessions()}}};
   }
   if (path != "faults/mail") return std::nullopt;
   if (method == "DELETE") faults_.clear();

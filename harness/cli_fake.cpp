@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "exit_codes.hpp"
@@ -35,6 +36,8 @@ struct fake_args {
   fake::verdict_options verdicts;
   bool persist_mail = false;
   std::size_t max_sessions = 0;  // 0 = mail_config's default
+  int login_timeout_ms = 0, idle_timeout_ms = 0, send_timeout_ms = 0;  // 0 = the default
+  std::optional<std::size_t> max_auth_failures;
   std::string key_type = "ecdsa";
 };
 
@@ -97,6 +100,10 @@ int run_fake(const fake_args& a) {
   o.mail.pop3_max_auth_line = a.pop3_max_auth_line;
   o.mail.smtp_concurrency_limit = a.smtp_concurrency_limit;
   if (a.max_sessions > 0) o.mail.max_sessions = a.max_sessions;
+  if (a.login_timeout_ms > 0) o.mail.login_timeout = std::chrono::milliseconds(a.login_timeout_ms);
+  if (a.idle_timeout_ms > 0) o.mail.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
+  if (a.send_timeout_ms > 0) o.mail.send_timeout = std::chrono::milliseconds(a.send_timeout_ms);
+  if (a.max_auth_failures) o.mail.max_auth_failures = *a.max_auth_failures;
   raise_nofile_limit();
   o.faults = load_faults(a);
   o.persist_mail = a.persist_mail;
@@ -170,9 +177,25 @@ void add_fake_command(CLI::App& app, std::function<void(int)> on_exit) {
   cmd->add_flag("--smtp-concurrency-limit", a->smtp_concurrency_limit,
                 "SMTP: at most 3 authenticated submitters per mailbox, then 432 4.3.2");
   cmd->add_option("--max-sessions", a->max_sessions,
-                  "concurrent mail sessions (IMAP, POP3 and SMTP together) before new connections "
-                  "are closed at once (default 2000; the soft descriptor limit is raised to the hard one)")
+                  "concurrent mail sessions (IMAP, POP3 and SMTP together); at the cap a new "
+                  "connection drops the oldest session not yet authenticated, or is refused when "
+                  "all are (default 2000; the soft descriptor limit is raised to the hard one)")
       ->check(CLI::Range(1, 1000000));
+  auto ms = CLI::Range(1, 24 * 3600 * 1000);
+  cmd->add_option("--login-timeout", a->login_timeout_ms,
+                  "milliseconds from connection to authentication (TLS handshake, greeting and "
+                  "every command before login; not reset by incoming bytes; default 60000)")
+      ->check(ms);
+  cmd->add_option("--idle-timeout", a->idle_timeout_ms,
+                  "milliseconds an authenticated session has for its next whole command line "
+                  "(default 1800000)")
+      ->check(ms);
+  cmd->add_option("--send-timeout", a->send_timeout_ms,
+                  "milliseconds to write one whole reply to a client that does not read (default 120000)")
+      ->check(ms);
+  cmd->add_option("--max-auth-failures", a->max_auth_failures,
+                  "failed logins on one connection before the fake closes it (default 3; 0 = no limit)")
+      ->check(CLI::Range(0, 1000000));
   cmd->add_option("--fault", a->faults,
                   "a fault rule as JSON, e.g. '{\"protocol\":\"imap\",\"command\":\"AUTHENTICATE\","
                   "\"action\":\"delay\",\"delay_ms\":2000,\"times\":1}' (repeatable)");

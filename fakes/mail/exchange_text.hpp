@@ -24,6 +24,9 @@ inline constexpr const char* imap_bye_expired = "* BYE Session invalidated - Acc
 inline constexpr const char* imap_bye_logout = "* BYE Microsoft Exchange Server IMAP4 server signing off.";
 inline constexpr const char* imap_arg_error = "BAD Command Argument Error. 11";
 inline constexpr const char* imap_command_error = "BAD Command Error. 10";  // unverified text
+// Exchange Online's forced close (§1.5), used after too many failed logins (when Exchange
+// closes and with what text is unverified).
+inline constexpr const char* imap_bye_auth_failures = "* BYE Connection is closed. 13";
 
 // POP3 (§2)
 inline constexpr const char* pop3_greeting_prefix = "+OK The Microsoft Exchange POP3 service is ready. [";
@@ -50,5 +53,18 @@ inline constexpr const char* smtp_send_as_denied =
 inline constexpr const char* smtp_thread_limit =
     "432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded";
 inline constexpr const char* smtp_unrecognized_auth = "504 5.7.4 Unrecognized authentication type";
+// Exchange Server's (on-premises) wording for its error limit; unverified for Exchange Online.
+inline constexpr const char* smtp_too_many_errors =
+    "421 4.7.0 Too many errors on this connection, closing transmission channel";
+
+// Refusal when every one of the fake's sessions has authenticated (mail_servers.hpp). §3.6
+// names `421 4.3.2` for too many connections (unverified for SMTP AUTH); the SMTP text is
+// Exchange Server's (on-premises) connection-limit reply, the IMAP and POP3 texts are the
+// fake's own (Exchange Online's are not recorded).
+inline constexpr const char* imap_bye_busy = "* BYE Too many connections, try again later.";
+inline constexpr const char* pop3_busy = "-ERR Too many connections, try again later.";
+inline constexpr const char* smtp_busy =
+    "421 4.3.2 The maximum number of concurrent server connections has exceeded a limit, "
+    "closing transmission channel";
 
 }  // namespace mh::fake::text

@@ -27,7 +27,10 @@ net::awaitable<bool> imap_session::reply(const std::string& tag, std::string_vie
 // Reads one command line, with its literals ({n} synchronising, {n+} LITERAL+).
 net::awaitable<bool> imap_session::read_command(std::string& line) {
   auto& cfg = io_.ctx().cfg;
-  auto timeout = st_ == state::not_authenticated ? cfg.login_timeout : cfg.idle_timeout;
+  bool before_login = st_ == state::not_authenticated;
+  auto timeout = before_login ? cfg.login_timeout : cfg.idle_timeout;
+  // Before login a whole command, literals included, fits in one line's budget.
+  std::size_t budget = before_login ? cfg.max_line : cfg.max_literal;
   auto r = co_await io_.read_line(timeout);
   if (r.ec) {
     if (r.ec == errc::line_too_long) co_await io_.send("* BAD Command line too long.");
@@ -44,7 +47,7 @@ net::awaitable<bool> imap_session::read_command(std::string& line) {
     if (num.empty() || num.size() > 10 || !std::all_of(num.begin(), num.end(), ::isdigit)) break;
     std::size_t n = std::stoull(num);
     total += n;
-    if (total > cfg.max_literal) {
+    if (total > budget) {
       co_await io_.send("* BAD Literal too big.");
       co_return false;
     }
@@ -55,6 +58,7 @@ net::awaitable<bool> imap_session::read_command(std::string& line) {
     if (auto cw = co_await io_.read_exact(n, data, timeout); cw) co_return false;
     auto more = co_await io_.read_line(timeout);
     if (more.ec) co_return false;
+    total += more.line.size();
     // The literal becomes an escaped quoted string so one tokenizer serves both forms.
     line.erase(open);
     line += '"';
@@ -128,10 +132,7 @@ net::awaitable<bool> imap_session::dispatch(const std::string& tag, const std::s
   }
   if (st_ == state::not_authenticated) {
     if (verb == "AUTHENTICATE") co_return co_await authenticate(tag, rest);
-    if (verb == "LOGIN") {
-      co_await io_.sleep(ctx.cfg.auth_failure_delay);
-      co_return co_await reply(tag, text::imap_login_failed);
-    }
+    if (verb == "LOGIN") co_return co_await io_.login_failed(tag + " " + text::imap_login_failed);
     co_return co_await reply(tag, text::imap_command_error);
   }
   if (st_ == state::not_connected) co_return co_await not_connected(tag);
@@ -168,10 +169,7 @@ net::awaitable<bool> imap_session::authenticate(const std::string& tag, const st
   std::string b64 = sp == std::string::npos ? "" : rest.substr(sp + 1);
   bool ir = sp != std::string::npos;
   bool supported = mech == "XOAUTH2" || (mech == "OAUTHBEARER" && ctx.cfg.accept_oauthbearer);
-  if (!supported) {
-    co_await io_.sleep(ctx.cfg.auth_failure_delay);
-    co_return co_await reply(tag, text::imap_auth_failed);
-  }
+  if (!supported) co_return co_await io_.login_failed(tag + " " + text::imap_auth_failed);
   if (!ir) {
     if (auto cw = co_await io_.send("+ "); !cw) co_return false;
     auto r = co_await io_.read_line(ctx.cfg.login_timeout);
@@ -180,10 +178,7 @@ net::awaitable<bool> imap_session::authenticate(const std::string& tag, const st
     b64 = std::move(r.line);
   }
   auto payload = base64_decode(b64 == "=" ? "" : b64);
-  if (!payload) {
-    co_await io_.sleep(ctx.cfg.auth_failure_delay);
-    co_return co_await reply(tag, text::imap_auth_failed);
-  }
+  if (!payload) co_return co_await io_.login_failed(tag + " " + text::imap_auth_failed);
   auth_result res = check_and_record(io_, mech, *payload, ir);
   OPENSSL_cleanse(payload->data(), payload->size());
   switch (res.verdict) {
@@ -193,11 +188,11 @@ net::awaitable<bool> imap_session::authenticate(const std::string& tag, const st
       expires_ = res.expires;
       if (auto after = io_.take_expiry_fault()) expires_ = std::min(expires_, ctx.now() + *after);
       st_ = res.verdict == auth_verdict::ok ? state::authenticated : state::not_connected;
+      io_.set_authenticated();
       co_return co_await reply(tag, text::imap_auth_ok);
     }
     default:
-      co_await io_.sleep(ctx.cfg.auth_failure_delay);
-      co_return co_await reply(tag, text::imap_auth_failed);
+      co_return co_await io_.login_failed(tag + " " + text::imap_auth_failed);
   }
 }
 

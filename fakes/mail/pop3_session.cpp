@@ -102,10 +102,8 @@ net::awaitable<bool> pop3_session::command(const std::string& verb,
   if (!authenticated_) {
     if (verb == "AUTH") co_return co_await auth(args);
     if (verb == "USER") co_return co_await io_.send("+OK");
-    if (verb == "PASS") {
-      co_await io_.sleep(io_.ctx().cfg.auth_failure_delay);
-      co_return co_await io_.send("-ERR Logon failure: unknown user name or bad password.");
-    }
+    if (verb == "PASS")
+      co_return co_await io_.login_failed("-ERR Logon failure: unknown user name or bad password.");
     co_return co_await io_.send(text::pop3_not_valid);
   }
   co_return co_await transaction(verb, args);
@@ -137,11 +135,9 @@ net::awaitable<bool> pop3_session::auth(const std::vector<std::string>& args) {
     res = check_and_record(io_, mech, *payload, false);
     OPENSSL_cleanse(payload->data(), payload->size());
   }
-  if (res.verdict != auth_verdict::ok) {
-    co_await io_.sleep(ctx.cfg.auth_failure_delay);
-    co_return co_await io_.send(text::pop3_auth_failed);
-  }
+  if (res.verdict != auth_verdict::ok) co_return co_await io_.login_failed(text::pop3_auth_failed);
   authenticated_ = true;
+  io_.set_authenticated();
   mailbox_ = res.mailbox;
   msgs_ = ctx.store.snapshot(mailbox_);
   deleted_.assign(msgs_.size(), false);

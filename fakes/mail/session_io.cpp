@@ -1,7 +1,12 @@
 #include "mail/session_io.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+
+#include <utility>
+
+#include "mail/exchange_text.hpp"
 
 namespace mh::fake {
 
@@ -14,23 +19,71 @@ session_io::session_io(tcp::socket s, mail_context& ctx, std::string_view protoc
         return ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
       }()),
       t_(std::move(s), ctx.tls, tcp_transport::role::server),
-      ch_(t_, {ctx.cfg.max_line, false}) {}
+      ch_(t_, {ctx.cfg.max_line, false}),
+      dog_(t_.socket().get_executor()),
+      login_deadline_(std::chrono::steady_clock::now() + ctx.cfg.login_timeout) {}
+
+std::chrono::milliseconds session_io::bound(std::chrono::milliseconds timeout) const {
+  if (authenticated_) return timeout;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(login_deadline_ -
+                                                                    std::chrono::steady_clock::now());
+  return std::min(timeout, left);
+}
+
+bool session_io::arm(std::chrono::milliseconds limit) {
+  if (limit <= std::chrono::milliseconds::zero()) {
+    cut();
+    return false;
+  }
+  t_.set_timeout(limit);
+  dog_.arm(limit, [this] { cut(); });
+  return true;
+}
+
+bool session_io::disarm() { return dog_.disarm(); }
+
+void session_io::cut() {
+  closed_ = true;
+  boost::system::error_code ignored;
+  t_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  t_.socket().cancel(ignored);
+}
+
+void session_io::evict() { cut(); }
+
+void session_io::set_authenticated() {
+  if (authenticated_) return;
+  authenticated_ = true;
+  if (auto f = std::exchange(on_authenticated_, nullptr)) f();
+}
 
 net::awaitable<bool> session_io::tls_handshake() {
-  t_.set_timeout(ctx_.cfg.login_timeout);
+  if (ctx_.plaintext_for_fuzzing) co_return true;  // fuzz targets only (mail_context.hpp)
+  if (!arm(bound(ctx_.cfg.login_timeout))) co_return false;
   auto ec = co_await ch_.start_tls();
+  disarm();
   co_return !ec;
 }
 
 net::awaitable<line_result> session_io::read_line(std::chrono::milliseconds timeout) {
-  t_.set_timeout(timeout);
-  co_return co_await ch_.read_line();
+  // Fairness: over TLS, pipelined commands can be read and answered without ever waiting,
+  // which would keep the io thread (and pile up the deadlines' cancelled timer waits).
+  if (++reads_ % yield_every == 0) {
+    auto ex = co_await net::this_coro::executor;
+    co_await net::post(ex, net::use_awaitable);
+  }
+  if (!arm(bound(timeout))) co_return line_result{make_error_code(errc::timed_out), {}};
+  auto r = co_await ch_.read_line();
+  if (disarm()) r.ec = make_error_code(errc::timed_out);
+  co_return r;
 }
 
 net::awaitable<std::error_code> session_io::read_exact(std::size_t n, std::string& out,
                                                        std::chrono::milliseconds timeout) {
-  t_.set_timeout(timeout);
-  co_return co_await ch_.read_exact(n, out);
+  if (!arm(bound(timeout))) co_return make_error_code(errc::timed_out);
+  auto ec = co_await ch_.read_exact(n, out);
+  if (disarm()) ec = make_error_code(errc::timed_out);
+  co_return ec;
 }
 
 // Parameters are strings by value: a coroutine frame must own what it sends.
@@ -41,12 +94,25 @@ net::awaitable<bool> session_io::send(std::string line) {
 
 net::awaitable<bool> session_io::send_raw(std::string bytes) {
   if (closed_) co_return false;
-  t_.set_timeout(ctx_.cfg.idle_timeout);
-  if (auto cw = co_await t_.write_all(bytes); cw) {
+  if (!arm(bound(ctx_.cfg.send_timeout))) co_return false;
+  auto ec = co_await t_.write_all(bytes);
+  if (auto late = disarm(); late || ec) {
     closed_ = true;
     co_return false;
   }
   co_return true;
+}
+
+net::awaitable<bool> session_io::login_failed(std::string reply) {
+  co_await sleep(ctx_.cfg.auth_failure_delay);
+  if (auto cw = co_await send(std::move(reply)); !cw) co_return false;
+  std::size_t cap = ctx_.cfg.max_auth_failures;
+  if (cap == 0 || ++auth_failures_ < cap) co_return true;
+  ctx_.events.add("session.auth_failures", {{"protocol", protocol_}, {"peer", peer_},
+                                            {"failures", auth_failures_}});
+  if (protocol_ == "imap") co_await send(text::imap_bye_auth_failures);
+  else if (protocol_ == "smtp") co_await send(text::smtp_too_many_errors);
+  co_return false;
 }
 
 net::awaitable<void> session_io::sleep(std::chrono::milliseconds d) {

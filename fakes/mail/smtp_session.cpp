@@ -164,10 +164,9 @@ net::awaitable<bool> smtp_session::auth(const std::string& arg) {
   std::string mech = ascii_upper(arg.substr(0, sp));
   bool ir = sp != std::string::npos;
   std::string b64 = ir ? arg.substr(sp + 1) : "";
-  if (mech == "LOGIN") {  // basic authentication is off: Exchange's wording
-    co_await io_.sleep(ctx.cfg.auth_failure_delay);
-    co_return co_await io_.send("535 5.7.139 Authentication unsuccessful, basic authentication is disabled." + suffix());
-  }
+  if (mech == "LOGIN")  // basic authentication is off: Exchange's wording
+    co_return co_await io_.login_failed(
+        "535 5.7.139 Authentication unsuccessful, basic authentication is disabled." + suffix());
   bool oauth = mech == "XOAUTH2" || (mech == "OAUTHBEARER" && ctx.cfg.accept_oauthbearer);
   if (!oauth) co_return co_await io_.send(std::string(text::smtp_unrecognized_auth) + suffix());
   if (!ir) {
@@ -190,16 +189,14 @@ net::awaitable<bool> smtp_session::auth(const std::string& arg) {
       principal_ = res.principal;
       ++ctx.smtp_active[mailbox_];
       counted_ = true;
+      io_.set_authenticated();
       co_return co_await io_.send(text::smtp_auth_ok);
     case auth_verdict::smtp_disabled_tenant:
-      co_await io_.sleep(ctx.cfg.auth_failure_delay);
-      co_return co_await io_.send(std::string(text::smtp_auth_disabled_tenant) + suffix());
+      co_return co_await io_.login_failed(text::smtp_auth_disabled_tenant + suffix());
     case auth_verdict::smtp_disabled_mailbox:
-      co_await io_.sleep(ctx.cfg.auth_failure_delay);
-      co_return co_await io_.send(std::string(text::smtp_auth_disabled_mailbox) + suffix());
+      co_return co_await io_.login_failed(text::smtp_auth_disabled_mailbox + suffix());
     default:
-      co_await io_.sleep(ctx.cfg.auth_failure_delay);
-      co_return co_await io_.send(std::string(text::smtp_auth_failed) + suffix());
+      co_return co_await io_.login_failed(text::smtp_auth_failed + suffix());
   }
 }
 

@@ -56,7 +56,8 @@ TEST(FakeLimits, Pop3ContinuationLineLimit) {
   EXPECT_EQ(r.outcome.reply, "-ERR Protocol error. Connection is closed. 10");
 }
 
-TEST(FakeLimits, SessionCapRefusesBeyondTheCap) {
+// At the cap the oldest session that has not authenticated makes room (as Dovecot does).
+TEST(FakeLimits, SessionCapEvictsTheOldestUnauthenticated) {
   fake::mail_config cfg;
   cfg.max_sessions = 2;
   fake_fixture f(cfg);
@@ -64,10 +65,33 @@ TEST(FakeLimits, SessionCapRefusesBeyondTheCap) {
   raw_client b(f.servers->imap_port(), f.pki.ca_file, true);
   a.line();
   b.line();
+  auto r = f.login(protocol::imap, alice, f.app_token("good"));
+  EXPECT_TRUE(r.pass) << r.outcome.reply;
+  EXPECT_TRUE(a.line().starts_with("<error")) << "the oldest session was dropped";
+  b.send("b1 NOOP");
+  EXPECT_EQ(b.line(), "b1 OK NOOP completed.");
+  EXPECT_EQ(f.servers->evicted_sessions(), 1u);
+}
+
+// Only when every session has authenticated is a new connection refused, with a BYE.
+TEST(FakeLimits, SessionCapRefusesWhenEverySessionAuthenticated) {
+  fake::mail_config cfg;
+  cfg.max_sessions = 2;
+  fake_fixture f(cfg);
+  std::string b64 = base64_encode(sasl::xoauth2_payload(alice, f.app_token("good")));
+  raw_client a(f.servers->imap_port(), f.pki.ca_file, true);
+  raw_client b(f.servers->imap_port(), f.pki.ca_file, true);
+  for (auto* c : {&a, &b}) {
+    c->line();
+    c->send("a1 AUTHENTICATE XOAUTH2 " + b64);
+    ASSERT_EQ(c->line(), "a1 OK AUTHENTICATE completed.");
+  }
+  raw_client c(f.servers->imap_port(), f.pki.ca_file, true);
+  EXPECT_EQ(c.line(), "* BYE Too many connections, try again later.");
   auto o = f.options(protocol::imap, alice, f.app_token("good"));
   o.timeout = std::chrono::seconds(5);
-  auto r = login_blocking(o);
-  EXPECT_FALSE(r.pass);
-  EXPECT_EQ(classify(r.outcome.error), error_class::tls);  // closed before the handshake
+  EXPECT_FALSE(login_blocking(o).pass);
+  EXPECT_EQ(f.servers->refused_sessions(), 2u);
+  EXPECT_EQ(f.servers->evicted_sessions(), 0u);
   EXPECT_EQ(f.servers->active_sessions(), 2u);
 }
