@@ -70,6 +70,9 @@ class identity_server {
   void stop();
 
  private:
+  // Fuzz targets only (fuzz/fuzz_identity_http.cpp): calls handle() and bad_request() on
+  // requests parsed from fuzz input, as the listener would, without TLS.
+  friend struct identity_server_fuzz_access;
   http_answer handle(const http_request& req);
   http_answer control(const http_request& req, std::string_view path);
   http_answer bad_request(int status, const std::string& reason);

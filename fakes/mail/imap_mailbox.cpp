@@ -30,6 +30,13 @@ std::vector<std::string> fetch_items(std::string spec) {
   return parts ? *parts : std::vector<std::string>{};
 }
 
+// The numbers of a partial fetch <start.count>: up to 9 digits, nothing else.
+std::optional<std::size_t> partial_number(const std::string& s) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoul(s);
+}
+
 // "BODY[HEADER.FIELDS (FROM TO)]<0.100>" -> the returned data, or nullopt if unsupported.
 std::optional<std::string> section(const stored_message& m, const std::string& item,
                                    std::string& name_out) {
@@ -56,9 +63,11 @@ std::optional<std::string> section(const stored_message& m, const std::string& i
   std::string partial = item.substr(close + 1);  // <start.count>
   if (partial.starts_with("<") && partial.ends_with(">")) {
     auto dot = partial.find('.');
-    std::size_t start = std::stoull(partial.substr(1, dot - 1));
-    std::size_t count = dot == std::string::npos ? std::string::npos
-                                                 : std::stoull(partial.substr(dot + 1));
+    auto start_n = partial_number(partial.substr(1, dot == std::string::npos ? partial.size() - 2 : dot - 1));
+    auto count_n = dot == std::string::npos ? std::optional<std::size_t>(std::string::npos)
+                                            : partial_number(partial.substr(dot + 1, partial.size() - dot - 2));
+    if (!start_n || !count_n) return std::nullopt;  // not <number.number>: BAD, not an exception
+    std::size_t start = *start_n, count = *count_n;
     data = start < data.size() ? data.substr(start, count) : std::string();
     base += "<" + std::to_string(start) + ">";
   }

@@ -117,7 +117,9 @@ std::optional<std::vector<std::uint32_t>> sequence_set(std::string_view s, std::
       if (!a || !b) return std::nullopt;
       auto lo = std::min(*a, *b), hi = std::max(*a, *b);
       if (hi - lo > 1000000) hi = lo + 1000000;  // bounded: no absurd expansions
-      for (std::uint64_t v = lo; v <= hi; ++v) out.push_back(static_cast<std::uint32_t>(v));
+      // ... also in all: "1:4294967295,2:4294967295,..." would ask for gigabytes.
+      for (std::uint64_t v = lo; v <= hi && out.size() <= 1000000; ++v)
+        out.push_back(static_cast<std::uint32_t>(v));
     }
     i = j + 1;
   }
