@@ -42,6 +42,8 @@ unix_time parse_expiry(const json_doc& d, const nlohmann::json& v, const std::st
     }
     long long mult = unit == 'd' ? 86400 : unit == 'h' ? 3600 : unit == 's' ? 1 : 0;
     if (!mult) d.fail(ptr, "bad unit in \"" + s + "\" (d, h or s)");
+    constexpr long long max_offset_s = 1000LL * 366 * 86400;  // keeps n * mult from overflowing
+    if (n < 0 || n > max_offset_s / mult) d.fail(ptr, "relative time \"" + s + "\" out of range (at most 1000 years)");
     return now_s() + (s[0] == '-' ? -1 : 1) * n * mult;
   }
   std::tm tm{};

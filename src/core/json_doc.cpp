@@ -26,6 +26,23 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 std::string type_name(const nlohmann::json& j) { return j.type_name(); }
 
+// Deepest nesting of objects and arrays accepted (no configuration file needs more).
+constexpr std::size_t max_depth = 64;
+
+// 1-based line and column of byte `pos` of `text`.
+std::pair<int, int> line_column(std::string_view text, std::size_t pos) {
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < pos && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
 }  // namespace
 
 config_error::config_error(std::string f, int l, int c, std::string fld, const std::string& what)
@@ -63,20 +80,17 @@ std::string pointer_append(const std::string& pointer, std::size_t index) {
 }
 
 json_doc::json_doc(std::string_view text, std::string file) : file_(std::move(file)) {
+  // nlohmann's parser takes a NUL byte for the end of the input (and of a // comment): the
+  // rest of the file would be ignored unseen. No JSON file holds one.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    auto [line, col] = line_column(text, nul);
+    throw config_error(file_, line, col, {}, "NUL byte in the file");
+  }
   try {
     root_ = nlohmann::json::parse(text, nullptr, true, /*ignore_comments=*/true);
   } catch (const nlohmann::json::parse_error& e) {
-    // e.byte is 1-based; count lines up to it.
-    std::size_t pos = e.byte ? e.byte - 1 : 0;
-    int line = 1, col = 1;
-    for (std::size_t i = 0; i < pos && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
+    // e.byte is 1-based.
+    auto [line, col] = line_column(text, e.byte ? e.byte - 1 : 0);
     std::string msg = e.what();
     auto p = msg.find("syntax error");
     throw config_error(file_, line, col, {}, p == std::string::npos ? msg : msg.substr(p));
@@ -114,8 +128,8 @@ void json_doc::locate(std::string_view t) {
   bool expect_key = false;
   while (i < t.size()) {
     char c = t[i];
-    if (c == '/' && i + 1 < t.size() && t[i + 1] == '/') {
-      while (i < t.size() && t[i] != '\n') advance(1);
+    if (c == '/' && i + 1 < t.size() && t[i + 1] == '/') {  // ends at CR or LF, as for the parser
+      while (i < t.size() && t[i] != '\n' && t[i] != '\r') advance(1);
       continue;
     }
     if (c == '/' && i + 1 < t.size() && t[i + 1] == '*') {
@@ -137,7 +151,7 @@ void json_doc::locate(std::string_view t) {
       continue;
     }
     if (c == '}' || c == ']') {
-      stack.pop_back();
+      if (!stack.empty()) stack.pop_back();
       expect_key = false;
       advance(1);
       continue;
@@ -148,7 +162,7 @@ void json_doc::locate(std::string_view t) {
       advance(1);
       std::string s;
       while (i < t.size() && t[i] != '"') {
-        if (t[i] == '\\') {
+        if (t[i] == '\\' && i + 1 < t.size()) {
           s += t[i + 1] == '/' ? '/' : t[i + 1];  // enough for keys (exact only if plain)
           advance(2);
         } else {
@@ -169,6 +183,10 @@ void json_doc::locate(std::string_view t) {
     }
     // A scalar or a container begins here.
     std::string ptr = value_pointer();
+    // Every level's pointer is stored: depth d costs O(d^2) memory. No configuration file
+    // nests this deep; a crafted one would exhaust memory.
+    if ((c == '{' || c == '[') && stack.size() >= max_depth)
+      throw config_error(file_, line, col, ptr, "nested deeper than " + std::to_string(max_depth) + " levels");
     if (!positions_.count(ptr) || c == '{' || c == '[') positions_[ptr] = {line, col};
     if (c == '{') {
       stack.push_back({true, ptr, 0, {}});

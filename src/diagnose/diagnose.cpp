@@ -2,8 +2,10 @@
 #include "diagnose/diagnose.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <regex>
+#include <vector>
 
 #include "core/files.hpp"
 #include "core/json_doc.hpp"
@@ -60,13 +62,52 @@ std::string normalise_reply(std::string_view proto, std::string_view reply) {
 }
 
 // Quoted evidence passes through this: anything shaped like a bearer token or a SASL
-// XOAUTH2 payload is cut out, whatever the caller's redaction already did.
+// XOAUTH2 payload is cut out, whatever the caller's redaction already did. Leftmost match
+// first, then the first alternative that matches there, each run taken greedily; the same as
+//   eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(\.[A-Za-z0-9_-]*)?   a JWT
+//   |dXNlcj[A-Za-z0-9+/=]{8,}                                   base64 of "user=…" (XOAUTH2)
+//   |[Bb]earer [^\s\x01]{8,}                                     a bearer credential
+// but in linear time: std::regex recurses once per character and a long server reply
+// overflowed the stack (found by fuzz_rules).
 std::string scrub(const std::string& text) {
-  static const std::regex token_like(
-      R"(eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}(\.[A-Za-z0-9_\-]*)?)"  // a JWT
-      R"(|dXNlcj[A-Za-z0-9+/=]{8,})"                                // base64 of "user=…" (XOAUTH2)
-      R"(|([Bb]earer) [^\s\x01]{8,})");                              // a bearer credential
-  return std::regex_replace(text, token_like, "<redacted>");
+  const std::size_t n = text.size();
+  auto b64url = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  auto b64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '='; };
+  auto credential = [](char c) {
+    return c != ' ' && c != '\t' && c != '\n' && c != '\v' && c != '\f' && c != '\r' && c != '\x01';
+  };
+  // run_end[i]: the end of the run of `in` characters starting at i (i itself when none).
+  auto runs = [&](auto in) {
+    std::vector<std::size_t> end(n + 1, n);
+    for (std::size_t i = n; i-- > 0;) end[i] = in(text[i]) ? end[i + 1] : i;
+    return end;
+  };
+  const auto url_end = runs(b64url), b64_end = runs(b64), cred_end = runs(credential);
+  auto starts = [&](std::size_t i, std::string_view w) { return text.compare(i, w.size(), w) == 0; };
+  // The end of a match starting at i, or 0 for none.
+  auto match_at = [&](std::size_t i) -> std::size_t {
+    if (starts(i, "eyJ")) {
+      std::size_t a = url_end[i + 3];
+      if (a >= i + 7 && a < n && text[a] == '.') {
+        std::size_t b = url_end[a + 1];
+        if (b >= a + 5) return b < n && text[b] == '.' ? url_end[b + 1] : b;
+      }
+    }
+    if (starts(i, "dXNlcj") && b64_end[i + 6] >= i + 14) return b64_end[i + 6];
+    if ((starts(i, "Bearer ") || starts(i, "bearer ")) && cred_end[i + 7] >= i + 15) return cred_end[i + 7];
+    return 0;
+  };
+  std::string out;
+  std::size_t copied = 0;
+  for (std::size_t i = 0; i < n;) {
+    if (std::size_t e = match_at(i)) {
+      out.append(text, copied, i - copied).append("<redacted>");
+      i = copied = e;
+    } else {
+      ++i;
+    }
+  }
+  return out.append(text, copied, std::string::npos);
 }
 
 std::string claim_string(const nlohmann::json& c, const char* name) {
@@ -215,7 +256,12 @@ bool reply_holds(const reply_condition& r, const std::string& reply) {
   if (!r.exact.empty() && std::find(r.exact.begin(), r.exact.end(), reply) == r.exact.end()) return false;
   if (!r.prefix.empty() && reply.compare(0, r.prefix.size(), r.prefix) != 0) return false;
   if (!r.contains.empty() && reply.find(r.contains) == std::string::npos) return false;
-  return !r.regex || std::regex_search(reply, *r.regex);
+  // std::regex recurses per character: a regex sees at most the first max_regex_input bytes
+  // of the reply (Exchange's replies are far shorter; a longer one overflowed the stack).
+  constexpr std::size_t max_regex_input = 2048;
+  if (!r.regex) return true;
+  if (reply.size() <= max_regex_input) return std::regex_search(reply, *r.regex);
+  return std::regex_search(reply.begin(), reply.begin() + max_regex_input, *r.regex);
 }
 
 bool matches(const condition& c, const evidence& e, const facts& f) {

@@ -55,7 +55,8 @@ std::error_code read_entries(const std::string& path, json& entries, std::string
     return make_error_code(errc::cache_unusable);
   };
   if (doc.is_discarded()) return refuse("is not valid JSON (corrupt or truncated)");
-  if (!doc.is_object() || doc.value("format", "") != format_name)
+  auto format = doc.is_object() ? doc.find("format") : doc.end();
+  if (format == doc.end() || !format->is_string() || *format != format_name)
     return refuse("is not a mailharness token cache (no \"format\": \"" + std::string(format_name) + "\")");
   auto it = doc.find("entries");
   if (it == doc.end() || !it->is_object()) return refuse("has no \"entries\" object");
@@ -122,8 +123,11 @@ std::error_code token_cache::load(const cache_key& k, std::optional<cache_entry>
     c.refresh_at = e["refresh_at"].get<std::int64_t>();
   if (e.contains("refresh_token") && e["refresh_token"].is_string())
     c.refresh_token = secret_string(e["refresh_token"].get<std::string>());
-  c.scope = e.value("scope", "");
-  c.obtained_at = e.value("obtained_at", std::int64_t{0});
+  // Optional fields of another type are ignored, like refresh_at and refresh_token above
+  // (json::value() would throw for them).
+  if (e.contains("scope") && e["scope"].is_string()) c.scope = e["scope"].get<std::string>();
+  if (e.contains("obtained_at") && e["obtained_at"].is_number_integer())
+    c.obtained_at = e["obtained_at"].get<std::int64_t>();
   out = std::move(c);
   return {};
 }

@@ -567,6 +567,17 @@ TEST(Diagnose, QuotedEvidenceNeverCarriesATokenAndRemediationNeverQuotes) {
   EXPECT_FALSE(contains(all, jwt.substr(0, 30))) << all;
 }
 
+TEST(Diagnose, LongRepliesAreScrubbedWithoutOverflowingTheStack) {  // found by fuzz_rules
+  rulebook b = rulebook::builtin();
+  const std::string tail(60000, 'a');
+  for (const auto& reply : {"A002 NO Bearer " + tail, "A002 NO eyJ" + tail + "." + tail}) {
+    diagnosis d = b.diagnose(login("imap", "auth", "login_denied", reply, std::nullopt));
+    ASSERT_FALSE(d.empty());
+    EXPECT_FALSE(contains(d.findings[0].explanation, tail.substr(0, 16)));  // the credential is cut out
+  }
+  EXPECT_FALSE(b.diagnose(login("smtp", "auth", "login_denied", "432 4.3.2 " + tail, std::nullopt)).empty());
+}
+
 TEST(Diagnose, UnknownValuesShowAsLabels) {
   rulebook b = rulebook::builtin();
   evidence e = app_login("imap", 5, all_roles);

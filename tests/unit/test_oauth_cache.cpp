@@ -111,6 +111,7 @@ TEST(OauthCache, CorruptAndForeignFilesRefusedAndKept) {
       "{\"accounts\":{}}",                                         // foreign (e.g. an MSAL cache)
       "[]",
       "{\"format\":\"mailharness.token-cache/1\",\"entries\":{\"k\":{\"access_token\":1}}}",
+      "{\"format\":1,\"entries\":{}}",                              // format of another type (fuzz)
       "\x89PNG\r\n",
   };
   for (const char* text : bad) {
@@ -123,6 +124,21 @@ TEST(OauthCache, CorruptAndForeignFilesRefusedAndKept) {
     EXPECT_EQ(c.store(key(), entry("a"), &why), errc::cache_unusable) << text;
     EXPECT_EQ(slurp(p), text);  // never overwritten
   }
+}
+
+TEST(OauthCache, OptionalFieldsOfAnotherTypeAreIgnored) {  // found by fuzz_token_cache
+  temp_dir d;
+  std::string p = d.path + "/tokens.json";
+  spit(p, "{\"format\":\"mailharness.token-cache/1\",\"entries\":{\"" + key().id() +
+              "\":{\"access_token\":\"a\",\"expires_at\":1,\"scope\":5,\"obtained_at\":\"x\"}}}");
+  token_cache c(p);
+  std::string why;
+  std::optional<cache_entry> got;
+  ASSERT_FALSE(c.load(key(), got, &why)) << why;
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->access_token.reveal(), "a");
+  EXPECT_EQ(got->scope, "");
+  EXPECT_EQ(got->obtained_at, 0);
 }
 
 TEST(OauthCache, UnreadableDirectoryIsAnError) {
