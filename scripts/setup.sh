@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the asan preset (clang ASan+UBSan with libFuzzer targets) and scripts/tidy.sh
+  clang libclang-rt-14-dev clang-tidy
   # real peers for interop tests
   openssl curl python3 python3-msal python3-jsonschema chromium dovecot-imapd dovecot-pop3d dovecot-submissiond
 )
