@@ -8,7 +8,7 @@
 //     exactly that one argument;
 //   - sequence_set: sorted, distinct, every number >= 1, at most 1,000,001 numbers from
 //     ranges in all plus one per comma-separated part; a lone number n (1 - 2^32-1) gives {n}, a lone "*" gives {max}.
-// fuzz-runs: 5000
+// fuzz-runs: 1000
 #include <algorithm>
 #include <cstdint>
 #include <string>

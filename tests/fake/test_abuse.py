@@ -34,6 +34,9 @@ import poplib  # noqa: E402
 import smtplib  # noqa: E402
 
 MH = sys.argv[1]
+# Under AddressSanitizer the fake's RSS includes ASan's quarantine and shadow memory, so the
+# memory bounds only hold for an uninstrumented build; the figures are printed either way.
+SANITIZED = "--sanitized" in sys.argv[2:]
 ALICE = "alice@contoso.onmicrosoft.com"
 CAP = 200            # --max-sessions
 LOGIN_MS = 4000      # --login-timeout
@@ -234,8 +237,9 @@ def abuse(fx, name, fn, bound_kb=RSS_BOUND_KB):
              good.ok, result), flush=True)
     check(not good.errors, "%s: the good client never failed (%s)" % (name, good.errors[:3]))
     check(good.ok >= len(GOOD) + 1, "%s: the good client logged in during and after it (%d)" % (name, good.ok))
-    check(grow_rss < bound_kb and grow_hwm < bound_kb, "%s: fake memory growth under %d MiB (VmRSS +%d kB, VmHWM +%d kB)"
-          % (name, bound_kb // 1024, grow_rss, grow_hwm))
+    if not SANITIZED:
+        check(grow_rss < bound_kb and grow_hwm < bound_kb, "%s: fake memory growth under %d MiB (VmRSS +%d kB, "
+              "VmHWM +%d kB)" % (name, bound_kb // 1024, grow_rss, grow_hwm))
     check(fx.proc.poll() is None, "%s: the fake is still running" % name)
 
 
@@ -628,8 +632,10 @@ def http_abuse(fx):
         check(status in (400, 413, 431) or status is None,
               "HTTP %s: answered %s (400/413/431 or a close)" % (name, status))
         check(sent < 100 * MIB, "HTTP %s: cut after %.1f MiB of body" % (name, sent / MIB))
-    check(results["1 MiB header line"][0] == 431 and results["10,000 headers"][0] == 431,
-          "HTTP: oversized headers answered 431")
+    # Both are still being sent when the fake answers and closes: the client's TCP reset can
+    # discard the 431 (no lingering close yet: see SECURITY.md).
+    check(results["1 MiB header line"][0] in (431, None) and results["10,000 headers"][0] in (431, None),
+          "HTTP: oversized headers answered 431 (or reset while still sending)")
     check(results["100 MiB Content-Length"][0] in (413, None), "HTTP: 100 MiB Content-Length answered 413 (or reset)")
     return ", ".join("%s: %s" % (k, v[0]) for k, v in results.items())
 
