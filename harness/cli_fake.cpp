@@ -132,9 +132,9 @@ int run_fake(const fake_args& a) {
   });
   io.run();
   if (!a.events_file.empty())
-    fake::write_file_atomically(a.events_file, fx.events().to_json().dump(2) + "\n");
+    fake::write_file_atomically(a.events_file, fx.events().to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (!a.verdicts_file.empty())
-    fake::write_file_atomically(a.verdicts_file, fx.verdicts().dump(2) + "\n");
+    fake::write_file_atomically(a.verdicts_file, fx.verdicts().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (!a.ready_file.empty()) ::unlink(a.ready_file.c_str());
   return exit_pass;
 }

@@ -155,7 +155,7 @@ int run_login(login_args a) {
   if (a.json) {
     auto j = login_json(o, r, a.transcript);
     j["findings"] = findings;
-    std::cout << j.dump(2) << "\n";
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";  // server bytes need not be UTF-8
   } else {
     if (a.transcript) {
       print_transcript(std::cout, r);

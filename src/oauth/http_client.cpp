@@ -229,7 +229,13 @@ http_outcome http_client::perform(const http_request& r) {
 http_outcome http_client::post_form(const std::string& url, const form_fields& fields,
                                     std::vector<std::string> headers) {
   headers.push_back("Content-Type: application/x-www-form-urlencoded");
-  return perform({"POST", url, form_encode(fields), std::move(headers)});
+  http_request req{"POST", url, form_encode(fields), std::move(headers)};
+  http_outcome o = perform(req);
+  // The encoded body and the headers held secrets (client secret, password, codes, HTTP Basic
+  // credentials): wipe them before the memory is freed.
+  std::fill(req.body.begin(), req.body.end(), '\0');
+  for (auto& h : req.headers) std::fill(h.begin(), h.end(), '\0');
+  return o;
 }
 
 http_outcome http_client::get(const std::string& url) { return perform({"GET", url, {}, {}}); }

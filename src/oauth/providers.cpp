@@ -79,9 +79,8 @@ token_result token_client::post_token(form_fields f, const client_auth& a) {
     }
   }
   http_outcome o = http_.post_form(e_.token_endpoint(), f, std::move(headers));
-  // The form held secrets: wipe our copies.
+  // The form held secrets: wipe our copies (post_form wipes the body and the headers it sent).
   for (auto& [k, v] : f) std::fill(v.begin(), v.end(), '\0');
-  for (auto& h : headers) std::fill(h.begin(), h.end(), '\0');
   if (o.ec) return transport_failure(o);
   // Redact before parsing: the message quotes the start of an error body, and a cut secret
   // would no longer be recognised.
