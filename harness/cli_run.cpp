@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -154,8 +155,13 @@ std::string default_state_dir(const std::string& leaf) {
 std::optional<std::pair<int, int>> parse_shard(const std::string& s) {
   if (s.empty()) return std::nullopt;
   int i = 0, n = 0;
-  char extra = 0;
-  if (std::sscanf(s.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 1 || i > n)
+  auto slash = s.find('/');
+  auto whole = [](std::string_view t, int& v) {  // from_chars: no overflow, no trailing text
+    return !t.empty() && std::from_chars(t.data(), t.data() + t.size(), v) ==
+                             std::from_chars_result{t.data() + t.size(), std::errc()};
+  };
+  if (slash == std::string::npos || !whole(std::string_view(s).substr(0, slash), i) ||
+      !whole(std::string_view(s).substr(slash + 1), n) || n < 1 || i < 1 || i > n)
     throw CLI::ValidationError("--shard", "expected I/N with 1 <= I <= N, e.g. 2/4");
   return std::pair{i, n};
 }

@@ -76,7 +76,7 @@ std::vector<std::string> token_service::assertion_audiences(std::string_view seg
   // The token endpoint under any name of this tenant, on this server or on Entra's host
   // (clients that hard-code login.microsoftonline.com into `aud`), v2.0 or v1.
   std::vector<std::string> out;
-  for (std::string host : {base_url_, std::string("https://login.microsoftonline.com")})
+  for (const std::string& host : {base_url_, std::string("https://login.microsoftonline.com")})
     for (std::string_view tn : {segment, std::string_view(t_.tenant_id), std::string_view(t_.domain)})
       for (std::string_view path : {"/oauth2/v2.0/token", "/oauth2/token"})
         out.push_back(host + "/" + std::string(tn) + std::string(path));

@@ -76,7 +76,7 @@ std::string aad_error::summary() const {
   // The description repeats "AADSTSnnn: "; keep only the text after it.
   if (text.starts_with("AADSTS")) {
     auto colon = text.find(": ");
-    if (colon != std::string::npos && colon < 20) text = text.substr(colon + 2);
+    if (colon < 20) text = text.substr(colon + 2);  // npos is never < 20
   }
   if (!text.empty()) s += ": " + text;
   if (!suberror.empty()) s += " [suberror " + suberror + "]";

@@ -1,5 +1,8 @@
 #include "pop3/pop3_fsm.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include <cstdio>
 
 #include "core/error.hpp"
@@ -53,8 +56,10 @@ fsm_action client::on_response(const response& r) {
     case st::probe:
       if (is_ok(first)) {
         // "+OK <count> <octets>": fetch the first message when asked and there is one.
-        unsigned long count = 0;
-        if (p_.fetch && std::sscanf(first.c_str(), "+OK %lu", &count) == 1 && count > 0) {
+        unsigned long count = 0;  // from_chars: a hostile count cannot overflow (sscanf would be UB)
+        const char* b = first.data() + std::min<std::size_t>(first.size(), 4);  // after "+OK "
+        bool counted = std::from_chars(b, first.data() + first.size(), count).ec == std::errc();
+        if (p_.fetch && counted && count > 0) {
           st_ = st::retr;
           return command(phase::fetch, "RETR 1");
         }

@@ -204,7 +204,8 @@ std::string record_counts(const json& summary) {
 std::optional<double> parse_timestamp(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, consumed = 0;
   std::string text(s);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
+  // Field widths bound every number, so the conversions cannot overflow.
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,  // NOLINT(cert-err34-c)
                   &consumed) != 6 || consumed != 19)
     return std::nullopt;
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
@@ -213,14 +214,14 @@ std::optional<double> parse_timestamp(std::string_view s) {
   if (i < s.size() && s[i] == '.') {
     ++i;
     if (i >= s.size() || s[i] < '0' || s[i] > '9') return std::nullopt;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) frac += (s[i] - '0') * scale;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) frac += (s[i] - '0') * scale;  // NOLINT(cert-flp30-c): bounded by the digits
   }
   long offset = 0;
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) {
     offset = 0;
   } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
     int oh = 0, om = 0;
-    if (std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;
+    if (std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) != 2) return std::nullopt;  // NOLINT(cert-err34-c): widths bound it
     offset = (s[i] == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
   } else {
     return std::nullopt;
